@@ -1,0 +1,77 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets follow ../shared/DESIGN.md: CLI → Server → {Definitions, Pipeline} → Model.
+let package = Package(
+    name: "Portico",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portico", targets: ["PorticoCLI"]),
+        .library(name: "PorticoTesting", targets: ["PorticoTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Value types of the API model; no I/O.
+        .target(name: "PorticoModel"),
+        // Reads portico.yaml, OpenAPI 3 and Swagger 2 (JSON or YAML) into the model, with diagnostics.
+        .target(
+            name: "PorticoDefinitions",
+            dependencies: ["PorticoModel", .product(name: "Yams", package: "Yams")]
+        ),
+        // The data plane's logic: compiler, route table, integrations' plans, gateway responses.
+        .target(
+            name: "PorticoPipeline",
+            dependencies: [
+                "PorticoModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Composition root: listeners, upstream pool, snapshot swap, reload, admin listener.
+        .target(
+            name: "PorticoServer",
+            dependencies: [
+                "PorticoModel", "PorticoDefinitions", "PorticoPipeline",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "PorticoCLI",
+            dependencies: [
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test kit: in-process gateway, fake upstream, raw HTTP client.
+        .target(
+            name: "PorticoTesting",
+            dependencies: [
+                "PorticoServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "PorticoDefinitionsTests", dependencies: ["PorticoDefinitions"]),
+        .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PorticoDefinitions
+import PorticoModel
+import PorticoPipeline
+import PorticoServer
+
+@main
+struct Portico: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portico",
+        abstract: "A self-hosted API gateway that serves AWS API Gateway definitions.",
+        subcommands: [Serve.self, Validate.self, Routes.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Prints diagnostics as `file:line:column (#pointer): severity: message`.
+func printDiagnostics(_ diagnostics: [Diagnostic]) {
+    for diagnostic in diagnostics {
+        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a project without serving it and report every problem.",
+        discussion: "Exits 1 when there are errors; with --strict also when something is unsupported."
+    )
+
+    @Argument(help: "The project file (portico.yaml or .json).")
+    var config: String
+
+    @Flag(help: "Fail on unsupported features too.")
+    var strict = false
+
+    func run() throws {
+        let (_, gateway, diagnostics) = ConfigReloader.loadAndCompile(path: config)
+        printDiagnostics(diagnostics)
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let unsupported = diagnostics.filter { $0.severity == .unsupported }.count
+        let warnings = diagnostics.filter { $0.severity == .warning }.count
+        print("\(config): \(errors) error(s), \(unsupported) unsupported, \(warnings) warning(s)")
+        if gateway == nil || errors > 0 || (strict && unsupported > 0) { throw ExitCode(1) }
+    }
+}
+
+struct Routes: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the compiled route table.")
+
+    @Argument(help: "The project file (portico.yaml or .json).")
+    var config: String
+
+    func run() throws {
+        let (_, gateway, diagnostics) = ConfigReloader.loadAndCompile(path: config)
+        guard let gateway else {
+            printDiagnostics(diagnostics)
+            throw ExitCode(1)
+        }
+        for api in gateway.apis {
+            print("\(api.type.rawValue) API \(api.name) (id \(api.id))")
+            for stage in api.stageList {
+                let prefix = stage.name == "$default" ? "" : "/\(stage.name)"
+                print("  stage \(stage.name): http://\(api.id).execute-api.localhost\(prefix)/")
+                for route in stage.routeList {
+                    let path = route.resourcePath.isEmpty ? "/*" : route.resourcePath
+                    let method = route.resourcePath.isEmpty ? "$default" : route.method
+                    print("    \(method.padding(toLength: 8, withPad: " ", startingAt: 0)) \(prefix)\(path)  →  \(route.integration.summary)")
+                }
+            }
+        }
+    }
+}
+
+extension IntegrationPlan {
+    var summary: String {
+        switch self {
+        case .mock: return "MOCK"
+        case .http(let plan):
+            let scheme = plan.upstream.tls ? "https" : "http"
+            let path = plan.pathPieces.map { piece -> String in
+                switch piece {
+                case .literal(let text): return text
+                case .parameter(let name): return "{\(name)}"
+                }
+            }.joined()
+            return "\(plan.isProxy ? "HTTP_PROXY" : "HTTP") \(plan.method?.rawValue ?? "ANY") \(scheme)://\(plan.upstream.hostHeader)\(path)"
+        case .unavailable(let error, let reason): return "unavailable (\(error.rawValue)): \(reason)"
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the APIs of a project file.")
+
+    @Argument(help: "The project file (portico.yaml or .json).")
+    var config: String = "portico.yaml"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "portico")
+        let (loaded, compiled, diagnostics) = ConfigReloader.loadAndCompile(path: config)
+        for diagnostic in diagnostics {
+            switch diagnostic.severity {
+            case .error: logger.error("\(diagnostic)")
+            case .unsupported, .warning: logger.warning("\(diagnostic)")
+            }
+        }
+        guard let project = loaded, let gateway = compiled else {
+            logger.critical("the configuration has errors; nothing is served")
+            throw ExitCode(1)
+        }
+        let sidecars = Sidecars(logger: logger)
+        try sidecars.start(project.sidecars)
+        let server: GatewayServer
+        do {
+            server = try GatewayServer(config: project, gateway: gateway, logger: logger)
+            try await server.start()
+        } catch {
+            sidecars.stop()
+            throw error
+        }
+        let reloader = ConfigReloader(path: config, logger: logger)
+        reloader.watch(project.sourceFiles)
+        let signals = SignalWatcher()
+        for api in gateway.apis {
+            for stage in api.stageList {
+                logger.info("serving", metadata: ["portico.api": "\(api.name)", "portico.api.id": "\(api.id)", "portico.stage": "\(stage.name)", "portico.routes": "\(stage.routeList.count)"])
+            }
+        }
+        // Wait for a signal; reload on SIGHUP or when a definition file changes.
+        while true {
+            switch await signals.next(timeout: 1.0) {
+            case .reload:
+                logger.info("SIGHUP: reloading")
+                await reloader.reload(into: server)
+            case .stop(let name):
+                logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
+                await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
+                sidecars.stop()
+                logger.info("stopped")
+                return
+            case nil:
+                if reloader.changed() {
+                    logger.info("a definition file changed: reloading")
+                    await reloader.reload(into: server)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import PorticoModel
+
+/// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
+/// Paths in the file are relative to the file's directory.
+public struct ProjectReader {
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars"]
+    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
+    static let stageKeys: Set<String> = ["name", "variables", "throttling"]
+    static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
+    static let limitKeys: Set<String> = [
+        "maxPayloadBytes", "maxHeaderBytes", "maxIntegrationTimeoutMillis", "idleTimeoutSeconds",
+        "requestHeadTimeoutSeconds", "drainSeconds",
+    ]
+
+    /// Loads a project file. The configuration is nil when a diagnostic is an error.
+    public static func load(path: String) -> (ProjectConfig?, [Diagnostic]) {
+        let url = URL(fileURLWithPath: path)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            return (nil, [Diagnostic(.error, "cannot read the file", at: SourceLocation(file: path))])
+        }
+        switch DocumentNode.parse(text, file: path) {
+        case .failure(let diagnostic):
+            return (nil, [diagnostic])
+        case .success(let root):
+            var reader = ProjectReader(directory: url.deletingLastPathComponent())
+            reader.sourceFiles.append(url.path)
+            let config = reader.read(root)
+            let diagnostics = reader.sink.diagnostics
+            return (diagnostics.hasErrors ? nil : config, diagnostics)
+        }
+    }
+
+    let directory: URL
+    var sink = DiagnosticSink()
+    var sourceFiles: [String] = []
+
+    private mutating func read(_ root: DocumentNode) -> ProjectConfig? {
+        guard let top = sink.mapping(root, "the project file") else { return nil }
+        sink.checkKeys(top, known: Self.topKeys, in: "the project file")
+        var config = ProjectConfig()
+        if let listeners = sink.sequence(root["listeners"], "listeners") {
+            config.listeners = listeners.compactMap { readListener($0) }
+        }
+        if let admin = root["admin"], sink.mapping(admin, "admin") != nil {
+            config.admin = AdminConfig(
+                host: sink.string(admin["host"], "admin.host") ?? "127.0.0.1",
+                port: sink.int(admin["port"], "admin.port") ?? 9090
+            )
+        }
+        if let log = root["accessLog"], sink.mapping(log, "accessLog") != nil {
+            config.accessLog = AccessLogConfig(
+                enabled: sink.bool(log["enabled"], "accessLog.enabled") ?? true,
+                format: sink.string(log["format"], "accessLog.format") ?? "json",
+                destination: sink.string(log["destination"], "accessLog.destination") ?? "stdout"
+            )
+        }
+        if let limits = root["limits"], let members = sink.mapping(limits, "limits") {
+            sink.checkKeys(members, known: Self.limitKeys, in: "limits")
+            let defaults = Limits()
+            config.limits = Limits(
+                maxPayloadBytes: positive(limits["maxPayloadBytes"], "maxPayloadBytes") ?? defaults.maxPayloadBytes,
+                maxHeaderBytes: positive(limits["maxHeaderBytes"], "maxHeaderBytes") ?? defaults.maxHeaderBytes,
+                maxIntegrationTimeoutMillis: positive(limits["maxIntegrationTimeoutMillis"], "maxIntegrationTimeoutMillis")
+                    ?? defaults.maxIntegrationTimeoutMillis,
+                idleTimeoutSeconds: positive(limits["idleTimeoutSeconds"], "idleTimeoutSeconds") ?? defaults.idleTimeoutSeconds,
+                requestHeadTimeoutSeconds: positive(limits["requestHeadTimeoutSeconds"], "requestHeadTimeoutSeconds")
+                    ?? defaults.requestHeadTimeoutSeconds,
+                drainSeconds: positive(limits["drainSeconds"], "drainSeconds") ?? defaults.drainSeconds
+            )
+        }
+        for sidecar in sink.sequence(root["sidecars"], "sidecars") ?? [] {
+            if let value = readSidecar(sidecar) { config.sidecars.append(value) }
+        }
+        var ids = Set<String>()
+        for node in sink.sequence(root["apis"], "apis") ?? [] {
+            guard let api = readAPI(node, maxTimeout: config.limits.maxIntegrationTimeoutMillis) else { continue }
+            if ids.contains(api.id) {
+                sink.error("two APIs have the id '\(api.id)'", at: node)
+                continue
+            }
+            ids.insert(api.id)
+            config.apis.append(api)
+        }
+        if config.apis.isEmpty { sink.warning("the project defines no APIs", at: root) }
+        config.sourceFiles = sourceFiles
+        return config
+    }
+
+    private mutating func positive(_ node: DocumentNode?, _ what: String) -> Int? {
+        guard let value = sink.int(node, what) else { return nil }
+        guard value > 0 else {
+            sink.error("\(what) must be greater than 0", at: node!)
+            return nil
+        }
+        return value
+    }
+
+    private mutating func readListener(_ node: DocumentNode) -> ListenerConfig? {
+        guard let members = sink.mapping(node, "a listener") else { return nil }
+        sink.checkKeys(members, known: Self.listenerKeys, in: "a listener")
+        var listener = ListenerConfig()
+        listener.host = sink.string(node["host"], "host") ?? listener.host
+        if let port = sink.int(node["port"], "port") {
+            if (0...65535).contains(port) { listener.port = port } else { sink.error("port must be 0–65535", at: node["port"]!) }
+        }
+        listener.http2 = sink.bool(node["http2"], "http2") ?? true
+        if let tls = node["tls"], sink.mapping(tls, "tls") != nil {
+            guard let certificate = sink.string(tls["certificate"], "tls.certificate"),
+                  let key = sink.string(tls["key"], "tls.key")
+            else {
+                sink.error("tls needs 'certificate' and 'key' (PEM files)", at: tls)
+                return nil
+            }
+            listener.tls = TLSConfig(certificateFile: resolve(certificate), keyFile: resolve(key))
+            for file in [listener.tls!.certificateFile, listener.tls!.keyFile] where !FileManager.default.fileExists(atPath: file) {
+                sink.error("no such file: \(file)", at: tls)
+            }
+        }
+        return listener
+    }
+
+    private mutating func readSidecar(_ node: DocumentNode) -> SidecarConfig? {
+        guard sink.mapping(node, "a sidecar") != nil else { return nil }
+        guard let name = sink.string(node["name"], "sidecar name"),
+              let command = sink.sequence(node["command"], "sidecar command"), !command.isEmpty
+        else {
+            sink.error("a sidecar needs a name and a non-empty command list", at: node)
+            return nil
+        }
+        return SidecarConfig(
+            name: name,
+            command: command.compactMap { sink.string($0, "command item") },
+            workingDirectory: resolve(sink.string(node["workingDirectory"], "workingDirectory") ?? "."),
+            environment: sink.stringMap(node["environment"], "environment"),
+            readyPort: sink.int(node["readyPort"], "readyPort")
+        )
+    }
+
+    private mutating func readAPI(_ node: DocumentNode, maxTimeout: Int) -> APIDefinition? {
+        guard let members = sink.mapping(node, "an API") else { return nil }
+        sink.checkKeys(members, known: Self.apiKeys, in: "an API")
+        let name = sink.string(node["name"], "API name")
+        let typeName = sink.string(node["type"], "API type") ?? "REST"
+        guard let type = APIType(rawValue: typeName.uppercased()), type != .websocket else {
+            sink.error(
+                typeName.uppercased() == "WEBSOCKET" ? "WebSocket APIs are not implemented yet" : "API type must be REST or HTTP",
+                at: node["type"] ?? node)
+            return nil
+        }
+        let id = sink.string(node["id"], "API id") ?? Self.apiID(for: name ?? "api")
+        guard id.allSatisfy({ $0.isLetter || $0.isNumber }), !id.isEmpty else {
+            sink.error("an API id may hold only letters and digits", at: node["id"] ?? node)
+            return nil
+        }
+        var stages: [Stage] = []
+        for stageNode in sink.sequence(node["stages"], "stages") ?? [] {
+            if let stage = readStage(stageNode) {
+                if stages.contains(where: { $0.name == stage.name }) {
+                    sink.error("the stage '\(stage.name)' is listed twice", at: stageNode)
+                } else {
+                    stages.append(stage)
+                }
+            }
+        }
+        if stages.isEmpty {
+            if type == .http {
+                stages = [Stage(name: "$default")]
+            } else {
+                sink.warning("the REST API has no stages, so no request can reach it", at: node)
+            }
+        }
+        let document: DocumentNode
+        if let file = sink.string(node["definition"], "definition") {
+            let path = resolve(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                sink.error("cannot read the definition \(path)", at: node["definition"]!)
+                return nil
+            }
+            sourceFiles.append(path)
+            switch DocumentNode.parse(text, file: path) {
+            case .failure(let diagnostic):
+                sink.diagnostics.append(diagnostic)
+                return nil
+            case .success(let root): document = root
+            }
+        } else if let inline = node["openapi"] {
+            document = inline
+        } else {
+            sink.error("an API needs 'definition' (an OpenAPI file) or 'openapi' (the document inline)", at: node)
+            return nil
+        }
+        let (api, diagnostics) = OpenAPIReader.read(
+            document, id: id, name: name, type: type, stages: stages, maxTimeoutMillis: maxTimeout)
+        sink.diagnostics += diagnostics
+        return api
+    }
+
+    private mutating func readStage(_ node: DocumentNode) -> Stage? {
+        guard let members = sink.mapping(node, "a stage") else { return nil }
+        sink.checkKeys(members, known: Self.stageKeys, in: "a stage")
+        guard let name = sink.string(node["name"], "stage name") else {
+            sink.error("a stage needs a name", at: node)
+            return nil
+        }
+        guard name == "$default" || name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            sink.error("a stage name may hold only letters, digits, '-' and '_' (or be $default)", at: node["name"]!)
+            return nil
+        }
+        var stage = Stage(name: name, variables: sink.stringMap(node["variables"], "variables"))
+        for (key, value) in stage.variables where !key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            _ = value
+            sink.error("a stage variable name may hold only letters, digits and '_': '\(key)'", at: node["variables"]!)
+        }
+        if let throttle = node["throttling"], sink.mapping(throttle, "throttling") != nil {
+            stage.throttling = Throttling(
+                rateLimit: sink.double(throttle["rateLimit"], "rateLimit") ?? 10_000,
+                burstLimit: sink.int(throttle["burstLimit"], "burstLimit") ?? 5_000
+            )
+            sink.unsupported("stage throttling is kept but not enforced yet", at: throttle)
+        }
+        return stage
+    }
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// A stable 10-character id from the API's name, shaped like AWS's (lower-case letters and digits).
+    public static func apiID(for name: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across runs, unlike Hasher.
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var id = ""
+        for _ in 0..<10 {
+            id.append(alphabet[Int(hash % 36)])
+            hash /= 36
+        }
+        return id
+    }
+}

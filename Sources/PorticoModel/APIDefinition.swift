@@ -1,0 +1,104 @@
+/// The three kinds of API that AWS API Gateway defines.
+public enum APIType: String, Sendable, Hashable, CaseIterable {
+    case rest = "REST"
+    case http = "HTTP"
+    case websocket = "WEBSOCKET"
+}
+
+/// One API as a definition describes it: its operations (REST methods or HTTP API routes) and the
+/// stages it is deployed to.
+public struct APIDefinition: Sendable, Hashable {
+    /// The API id used in `{apiId}.execute-api.localhost` and `/restapis/{apiId}/…`.
+    public var id: String
+    public var name: String
+    public var type: APIType
+    public var operations: [APIOperation]
+    public var stages: [Stage]
+    /// `x-amazon-apigateway-binary-media-types`.
+    public var binaryMediaTypes: [String]
+    /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
+    public var extensions: [String: JSONValue]
+    public var location: SourceLocation
+
+    public init(
+        id: String, name: String, type: APIType, operations: [APIOperation] = [], stages: [Stage] = [],
+        binaryMediaTypes: [String] = [], extensions: [String: JSONValue] = [:], location: SourceLocation
+    ) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.operations = operations
+        self.stages = stages
+        self.binaryMediaTypes = binaryMediaTypes
+        self.extensions = extensions
+        self.location = location
+    }
+}
+
+/// A REST API method on a resource, or an HTTP API route.
+public struct APIOperation: Sendable, Hashable {
+    /// The resource path, `/pets/{petId}` or `/{proxy+}`; empty for the HTTP API `$default` route.
+    public var path: String
+    /// Upper-case HTTP method, or `ANY`.
+    public var method: String
+    public var parameters: [Parameter]
+    public var integration: Integration?
+    public var apiKeyRequired: Bool
+    /// Extensions and fields kept for later features (authorizers, validators, …).
+    public var extensions: [String: JSONValue]
+    public var location: SourceLocation
+
+    public init(
+        path: String, method: String, parameters: [Parameter] = [], integration: Integration? = nil,
+        apiKeyRequired: Bool = false, extensions: [String: JSONValue] = [:], location: SourceLocation
+    ) {
+        self.path = path
+        self.method = method
+        self.parameters = parameters
+        self.integration = integration
+        self.apiKeyRequired = apiKeyRequired
+        self.extensions = extensions
+        self.location = location
+    }
+
+    /// The HTTP API route key: `GET /pets/{id}`, `ANY /{proxy+}` or `$default`.
+    public var routeKey: String { path.isEmpty ? "$default" : "\(method) \(path)" }
+}
+
+/// A declared request parameter (`in: path | query | header`).
+public struct Parameter: Sendable, Hashable {
+    public enum Location: String, Sendable, Hashable { case path, query, header, cookie }
+    public var name: String
+    public var location: Location
+    public var required: Bool
+
+    public init(name: String, location: Location, required: Bool) {
+        self.name = name
+        self.location = location
+        self.required = required
+    }
+}
+
+/// A stage: a named deployment of the API with its variables.
+public struct Stage: Sendable, Hashable {
+    public var name: String
+    public var variables: [String: String]
+    public var throttling: Throttling?
+
+    public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil) {
+        self.name = name
+        self.variables = variables
+        self.throttling = throttling
+    }
+}
+
+/// Steady rate (requests per second) and burst, as AWS's stage and method settings hold them.
+public struct Throttling: Sendable, Hashable {
+    public var rateLimit: Double
+    public var burstLimit: Int
+
+    public init(rateLimit: Double, burstLimit: Int) {
+        self.rateLimit = rateLimit
+        self.burstLimit = burstLimit
+    }
+}

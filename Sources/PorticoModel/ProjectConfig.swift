@@ -1,0 +1,139 @@
+/// Everything `portico.yaml` says: the APIs to serve and how to serve them.
+public struct ProjectConfig: Sendable, Hashable {
+    public var listeners: [ListenerConfig]
+    public var admin: AdminConfig?
+    public var accessLog: AccessLogConfig
+    public var limits: Limits
+    public var apis: [APIDefinition]
+    /// Processes Portico starts beside itself (e.g. the example's demo backend).
+    public var sidecars: [SidecarConfig]
+    /// Every file the configuration was read from, so a change to any of them triggers a reload.
+    public var sourceFiles: [String]
+
+    public init(
+        listeners: [ListenerConfig] = [ListenerConfig()], admin: AdminConfig? = nil,
+        accessLog: AccessLogConfig = AccessLogConfig(), limits: Limits = Limits(), apis: [APIDefinition] = [],
+        sidecars: [SidecarConfig] = [], sourceFiles: [String] = []
+    ) {
+        self.listeners = listeners
+        self.admin = admin
+        self.accessLog = accessLog
+        self.limits = limits
+        self.apis = apis
+        self.sidecars = sidecars
+        self.sourceFiles = sourceFiles
+    }
+}
+
+/// A data-plane listener.
+public struct ListenerConfig: Sendable, Hashable {
+    /// Address to bind; default `127.0.0.1`.
+    public var host: String
+    /// Port to bind; default 8080, 0 picks a free port.
+    public var port: Int
+    /// Serve TLS with this certificate and key (PEM files).
+    public var tls: TLSConfig?
+    /// Accept HTTP/2: with TLS through ALPN `h2`, without TLS as h2c with prior knowledge. Default true.
+    public var http2: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, tls: TLSConfig? = nil, http2: Bool = true) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.http2 = http2
+    }
+}
+
+public struct TLSConfig: Sendable, Hashable {
+    /// PEM certificate chain file.
+    public var certificateFile: String
+    /// PEM private key file.
+    public var keyFile: String
+
+    public init(certificateFile: String, keyFile: String) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
+/// The operations listener: `/health`, `/ready`, `/metrics`. Loopback by default.
+public struct AdminConfig: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 9090) {
+        self.host = host
+        self.port = port
+    }
+}
+
+public struct AccessLogConfig: Sendable, Hashable {
+    /// Default true.
+    public var enabled: Bool
+    /// `json` (default), or a format string with AWS's `$context` variables.
+    public var format: String
+    /// `stdout` (default) or a file path.
+    public var destination: String
+
+    public init(enabled: Bool = true, format: String = "json", destination: String = "stdout") {
+        self.enabled = enabled
+        self.format = format
+        self.destination = destination
+    }
+}
+
+/// Limits that AWS fixes and Portico lets a self-hosted operator raise. Defaults are AWS's values.
+public struct Limits: Sendable, Hashable {
+    /// Largest request body accepted; AWS: 10 MB.
+    public var maxPayloadBytes: Int
+    /// Largest total size of request headers; AWS: 10,240 bytes.
+    public var maxHeaderBytes: Int
+    /// Longest integration timeout an integration may ask for; AWS: 29,000 ms.
+    public var maxIntegrationTimeoutMillis: Int
+    /// How long a keep-alive connection may sit idle before Portico closes it.
+    public var idleTimeoutSeconds: Int
+    /// How long a client may take to send a request head.
+    public var requestHeadTimeoutSeconds: Int
+    /// How long graceful shutdown waits for requests in flight.
+    public var drainSeconds: Int
+
+    public static let awsMaxPayloadBytes = 10 * 1024 * 1024
+    public static let awsMaxHeaderBytes = 10_240
+    public static let awsMaxIntegrationTimeoutMillis = 29_000
+
+    public init(
+        maxPayloadBytes: Int = Limits.awsMaxPayloadBytes, maxHeaderBytes: Int = Limits.awsMaxHeaderBytes,
+        maxIntegrationTimeoutMillis: Int = Limits.awsMaxIntegrationTimeoutMillis, idleTimeoutSeconds: Int = 60,
+        requestHeadTimeoutSeconds: Int = 30, drainSeconds: Int = 10
+    ) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxIntegrationTimeoutMillis = maxIntegrationTimeoutMillis
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestHeadTimeoutSeconds = requestHeadTimeoutSeconds
+        self.drainSeconds = drainSeconds
+    }
+}
+
+/// A process Portico starts before it serves and stops when it exits.
+public struct SidecarConfig: Sendable, Hashable {
+    public var name: String
+    /// Executable and arguments; the executable is looked up on PATH.
+    public var command: [String]
+    /// Working directory; default the directory of `portico.yaml`.
+    public var workingDirectory: String?
+    public var environment: [String: String]
+    /// Port Portico waits for (up to 10 s) before it starts serving.
+    public var readyPort: Int?
+
+    public init(
+        name: String, command: [String], workingDirectory: String? = nil, environment: [String: String] = [:],
+        readyPort: Int? = nil
+    ) {
+        self.name = name
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.readyPort = readyPort
+    }
+}

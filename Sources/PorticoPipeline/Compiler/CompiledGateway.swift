@@ -1,0 +1,133 @@
+import PorticoModel
+
+/// Everything the data plane needs, compiled once per deployment and never changed: requests in
+/// flight keep the snapshot they started with while a reload swaps in a new one.
+public final class CompiledGateway: Sendable {
+    public let apis: [CompiledAPI]
+    public let limits: Limits
+    public let accessLog: AccessLogConfig
+    private let apisByID: [String: CompiledAPI]
+    /// Stage names reachable as the first path segment (`/prod/…`), first API in file order wins.
+    private let stagesByName: [String: CompiledStage]
+    /// The first HTTP API's `$default` stage, served at the root.
+    private let rootStage: CompiledStage?
+    private let hasRESTAPI: Bool
+
+    init(apis: [CompiledAPI], limits: Limits, accessLog: AccessLogConfig) {
+        self.apis = apis
+        self.limits = limits
+        self.accessLog = accessLog
+        self.apisByID = Dictionary(apis.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var byName: [String: CompiledStage] = [:]
+        for api in apis {
+            for stage in api.stageList where stage.name != "$default" && byName[stage.name] == nil {
+                byName[stage.name] = stage
+            }
+        }
+        self.stagesByName = byName
+        self.rootStage = apis.lazy.compactMap(\.defaultStage).first
+        self.hasRESTAPI = apis.contains { $0.type == .rest }
+    }
+
+    public enum Resolution: Sendable {
+        /// The stage that serves the request, and the request's path within the API.
+        case stage(CompiledStage, path: Substring)
+        /// No API or stage; the error to answer depends on the API type that was addressed.
+        case notFound(APIType)
+    }
+
+    /// Finds the stage for a request: by Host `{apiId}.execute-api.…`, by
+    /// `/restapis/{apiId}/{stage}/_user_request_/…`, by a first path segment naming a stage, or the
+    /// `$default` stage of an HTTP API at the root.
+    public func resolve(host: Substring?, path: Substring) -> Resolution {
+        if let host, let id = Self.executeAPIID(host) {
+            guard let api = apisByID[String(id)] else { return .notFound(hasRESTAPI ? .rest : .http) }
+            return api.resolve(path: path)
+        }
+        if path.hasPrefix("/restapis/") {
+            let parts = path.dropFirst("/restapis/".count).split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            if parts.count >= 3, parts[2] == "_user_request_", let api = apisByID[String(parts[0])] {
+                guard let stage = api.stages[String(parts[1])] else { return .notFound(api.type) }
+                let rest = parts.count == 4 ? path[path.index(before: parts[3].startIndex)...] : "/"
+                return .stage(stage, path: rest)
+            }
+        }
+        let first = Self.firstSegment(path)
+        if let stage = stagesByName[String(first)] {
+            return .stage(stage, path: Self.afterFirstSegment(path))
+        }
+        if let rootStage { return .stage(rootStage, path: path) }
+        return .notFound(hasRESTAPI ? .rest : .http)
+    }
+
+    public func api(id: String) -> CompiledAPI? { apisByID[id] }
+
+    /// `abc123.execute-api.localhost:8080` → `abc123`.
+    static func executeAPIID(_ host: Substring) -> Substring? {
+        guard let dot = host.firstIndex(of: ".") else { return nil }
+        let rest = host[dot...]
+        guard rest.hasPrefix(".execute-api.") else { return nil }
+        return host[..<dot]
+    }
+
+    static func firstSegment(_ path: Substring) -> Substring {
+        let body = path.drop { $0 == "/" }
+        return body.prefix { $0 != "/" }
+    }
+
+    static func afterFirstSegment(_ path: Substring) -> Substring {
+        let body = path.dropFirst()
+        guard let slash = body.firstIndex(of: "/") else { return "/" }
+        return body[slash...]
+    }
+}
+
+/// One API and its compiled stages.
+public final class CompiledAPI: Sendable {
+    public let id: String
+    public let name: String
+    public let type: APIType
+    public let stages: [String: CompiledStage]
+    public let stageList: [CompiledStage]
+    public let defaultStage: CompiledStage?
+
+    init(id: String, name: String, type: APIType, stages: [CompiledStage]) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.stageList = stages
+        self.stages = Dictionary(stages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.defaultStage = stages.first { $0.name == "$default" }
+    }
+
+    func resolve(path: Substring) -> CompiledGateway.Resolution {
+        let first = CompiledGateway.firstSegment(path)
+        if let stage = stages[String(first)], stage.name != "$default" {
+            return .stage(stage, path: CompiledGateway.afterFirstSegment(path))
+        }
+        if let defaultStage { return .stage(defaultStage, path: path) }
+        return .notFound(type)
+    }
+}
+
+/// One stage of one API: its variables and its route table.
+public final class CompiledStage: Sendable {
+    public let apiID: String
+    public let apiName: String
+    public let apiType: APIType
+    public let name: String
+    public let variables: [String: String]
+    public let routes: RouteTable
+    /// Every route, in definition order, for `portico routes`.
+    public let routeList: [CompiledRoute]
+
+    init(apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable, routeList: [CompiledRoute]) {
+        self.apiID = apiID
+        self.apiName = apiName
+        self.apiType = apiType
+        self.name = name
+        self.variables = variables
+        self.routes = routes
+        self.routeList = routeList
+    }
+}

@@ -1,0 +1,255 @@
+import NIOCore
+import NIOHTTP1
+import PorticoModel
+
+/// Turns a configuration into a `CompiledGateway`. `portico validate`, reload and serve all call
+/// this: validation is compilation without starting.
+public struct Compiler {
+    private var diagnostics: [Diagnostic] = []
+    private var seen = Set<Diagnostic>()
+
+    public static func compile(_ config: ProjectConfig) -> (CompiledGateway?, [Diagnostic]) {
+        var compiler = Compiler()
+        var apis: [CompiledAPI] = []
+        for api in config.apis {
+            let stages = api.stages.map { compiler.compileStage($0, of: api, limits: config.limits) }
+            apis.append(CompiledAPI(id: api.id, name: api.name, type: api.type, stages: stages))
+        }
+        let gateway = CompiledGateway(apis: apis, limits: config.limits, accessLog: config.accessLog)
+        return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
+    }
+
+    /// Records a diagnostic once, however many stages compile the same definition.
+    private mutating func report(_ diagnostic: Diagnostic) {
+        if seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+    }
+
+    private mutating func compileStage(_ stage: Stage, of api: APIDefinition, limits: Limits) -> CompiledStage {
+        var builder = RouteTableBuilder()
+        var routes: [CompiledRoute] = []
+        for operation in api.operations {
+            let plan = compileIntegration(operation, stage: stage, api: api)
+            let route = CompiledRoute(
+                resourcePath: operation.path, method: operation.method, integration: plan,
+                apiKeyRequired: operation.apiKeyRequired
+            )
+            do throws(RouteTableBuilder.Conflict) {
+                try builder.add(route, path: operation.path)
+                routes.append(route)
+            } catch {
+                report(Self.diagnostic(for: error, at: operation.location))
+            }
+        }
+        return CompiledStage(
+            apiID: api.id, apiName: api.name, apiType: api.type, name: stage.name, variables: stage.variables,
+            routes: builder.build(), routeList: routes
+        )
+    }
+
+    private static func diagnostic(for conflict: RouteTableBuilder.Conflict, at location: SourceLocation) -> Diagnostic {
+        switch conflict {
+        case .duplicate(let key):
+            return Diagnostic(.error, "the route '\(key)' is defined twice", at: location)
+        case .parameterName(let existing, let new, let path):
+            return Diagnostic(
+                    .error, "'\(path)' names the path parameter '{\(new)}' where a sibling resource names it '{\(existing)}'; API Gateway requires one name per position",
+                at: location)
+        }
+    }
+
+    private mutating func compileIntegration(_ operation: APIOperation, stage: Stage, api: APIDefinition) -> IntegrationPlan {
+        guard let integration = operation.integration else {
+            return .unavailable(.internalError, reason: "no integration is defined for \(operation.routeKey)")
+        }
+        switch integration.kind {
+        case .mock:
+            return compileMock(integration)
+        case .http, .httpProxy:
+            return compileHTTP(integration, operation: operation, stage: stage, api: api)
+        case .aws, .awsProxy:
+            return .unavailable(.internalError, reason: "\(integration.kind.rawValue) integrations are not implemented yet")
+        }
+    }
+
+    private mutating func compileMock(_ integration: Integration) -> IntegrationPlan {
+        var statuses: [(contentType: String, status: Int?)] = []
+        for (contentType, template) in integration.requestTemplates.sorted(by: { $0.key < $1.key }) {
+            let status = MockPlan.statusCode(inTemplate: template)
+            if status == nil {
+                report(Diagnostic(.warning, "the MOCK request template for \(contentType) names no literal statusCode; requests with that content type answer 500", at: integration.location))
+            }
+            statuses.append((contentType.lowercased(), status))
+        }
+        if statuses.isEmpty {
+            report(Diagnostic(.warning, "a MOCK integration without a request template has no statusCode; AWS answers 500", at: integration.location))
+        }
+        return .mock(MockPlan(
+            statusByContentType: statuses, passthrough: integration.passthroughBehavior,
+            responses: compileResponses(integration)
+        ))
+    }
+
+    private mutating func compileResponses(_ integration: Integration) -> IntegrationResponses {
+        var entries: [IntegrationResponses.Entry] = []
+        var fallback: IntegrationResponses.Entry?
+        for response in integration.responses {
+            guard let code = Int(response.statusCode) else { continue }
+            var pattern: SelectionPattern?
+            if !response.isDefault {
+                do {
+                    pattern = try SelectionPattern(response.selectionPattern)
+                } catch {
+                    report(Diagnostic(.error, "selection pattern '\(response.selectionPattern)' is not a valid regular expression: \(error)", at: integration.location))
+                    continue
+                }
+            }
+            var headers: [(name: String, source: IntegrationResponses.ResponseValue)] = []
+            for (key, expression) in response.responseParameters.sorted(by: { $0.key < $1.key }) {
+                guard key.hasPrefix("method.response.header.") else {
+                    report(Diagnostic(.error, "response parameter '\(key)' must be method.response.header.NAME", at: integration.location))
+                    continue
+                }
+                let name = String(key.dropFirst("method.response.header.".count))
+                if expression.count >= 2, expression.hasPrefix("'"), expression.hasSuffix("'") {
+                    headers.append((name, .literal(String(expression.dropFirst().dropLast()))))
+                } else if expression.hasPrefix("integration.response.header.") {
+                    headers.append((name, .integrationHeader(String(expression.dropFirst("integration.response.header.".count)))))
+                } else {
+                    report(Diagnostic(.unsupported, "response parameter source '\(expression)' is not implemented yet", at: integration.location))
+                }
+            }
+            let bodies = response.responseTemplates.sorted(by: { $0.key < $1.key }).map {
+                (contentType: $0.key, body: ByteBuffer(string: $0.value))
+            }
+            let entry = IntegrationResponses.Entry(
+                pattern: pattern, patternText: response.selectionPattern,
+                status: HTTPResponseStatus(statusCode: code), headers: headers, bodies: bodies
+            )
+            if response.isDefault { fallback = entry } else { entries.append(entry) }
+        }
+        return IntegrationResponses(entries: entries, fallback: fallback)
+    }
+
+    private mutating func compileHTTP(
+        _ integration: Integration, operation: APIOperation, stage: Stage, api: APIDefinition
+    ) -> IntegrationPlan {
+        guard let template = integration.uri else {
+            return .unavailable(.internalError, reason: "no uri")
+        }
+        let (uri, missing) = Self.substituteStageVariables(template, variables: stage.variables)
+        for name in missing {
+            report(Diagnostic(.warning, "stage '\(stage.name)' does not define the stage variable '\(name)' used in \(template); the route answers 500 there", at: integration.location))
+        }
+        if !missing.isEmpty {
+            return .unavailable(.internalError, reason: "stage variable missing: \(missing.joined(separator: ", "))")
+        }
+        guard let parsed = Self.parseURI(uri) else {
+            report(Diagnostic(.error, "cannot parse the integration uri '\(uri)' (stage \(stage.name))", at: integration.location))
+            return .unavailable(.internalError, reason: "bad uri")
+        }
+        var pathMappings: [String: ValueSource] = [:]
+        var queryMappings: [(name: String, source: ValueSource)] = []
+        var headerMappings: [(name: String, source: ValueSource)] = []
+        for (target, expression) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
+            guard let source = ValueSource.parse(expression, stageVariables: stage.variables) else {
+                report(Diagnostic(.unsupported, "the mapping source '\(expression)' is not implemented yet", at: integration.location))
+                continue
+            }
+            if let name = target.droppingPrefix("integration.request.path.") {
+                pathMappings[name] = source
+            } else if let name = target.droppingPrefix("integration.request.querystring.") ?? target.droppingPrefix("integration.request.multivaluequerystring.") {
+                queryMappings.append((name, source))
+            } else if let name = target.droppingPrefix("integration.request.header.") ?? target.droppingPrefix("integration.request.multivalueheader.") {
+                headerMappings.append((name, source))
+            } else {
+                report(Diagnostic(
+                    api.type == .http ? .unsupported : .error,
+                    "request parameter '\(target)' must be integration.request.{path|querystring|header}.NAME", at: integration.location))
+            }
+        }
+        for case .parameter(let name) in parsed.path where pathMappings[name] == nil {
+            let declared = operation.path.contains("{\(name)}") || operation.path.contains("{\(name)+}")
+            if !declared {
+                report(Diagnostic(.error, "the uri uses {\(name)}, which is neither a path parameter of \(operation.routeKey) nor mapped by integration.request.path.\(name)", at: integration.location))
+            }
+        }
+        let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : HTTPMethod(rawValue: $0) }
+        return .http(HTTPPlan(
+            isProxy: integration.kind == .httpProxy, upstream: parsed.address, pathPieces: parsed.path,
+            uriQuery: parsed.query, method: method, timeout: .milliseconds(Int64(integration.timeoutMillis)),
+            timeoutMillis: integration.timeoutMillis, pathMappings: pathMappings, queryMappings: queryMappings,
+            headerMappings: headerMappings,
+            responses: integration.kind == .http ? compileResponses(integration) : nil
+        ))
+    }
+
+    /// Replaces `${stageVariables.name}`; returns the names that the stage does not define.
+    static func substituteStageVariables(_ text: String, variables: [String: String]) -> (String, [String]) {
+        var result = ""
+        var missing: [String] = []
+        var rest = text[...]
+        while let start = rest.firstRange(of: "${stageVariables.") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { break }
+            let name = String(rest[start.upperBound..<end])
+            if let value = variables[name] { result += value } else { missing.append(name) }
+            rest = rest[rest.index(after: end)...]
+        }
+        return (result + rest, missing)
+    }
+
+    struct ParsedURI {
+        var address: UpstreamAddress
+        var path: [HTTPPlan.PathPiece]
+        var query: String?
+    }
+
+    /// Splits `http(s)://host[:port]/path/{param}?query` into its parts.
+    static func parseURI(_ uri: String) -> ParsedURI? {
+        let tls: Bool
+        var rest: Substring
+        if let r = uri.droppingPrefix("http://") { tls = false; rest = r[...] } else if let r = uri.droppingPrefix("https://") { tls = true; rest = r[...] } else { return nil }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        rest = rest[authorityEnd...]
+        var host = authority
+        var port = tls ? 443 : 80
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") { guard let value = Int(after.dropFirst()) else { return nil }; port = value }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            guard let value = Int(authority[authority.index(after: colon)...]) else { return nil }
+            port = value
+        }
+        guard !host.isEmpty, !host.contains("{"), (1...65535).contains(port) else { return nil }
+        var query: String?
+        if let mark = rest.firstIndex(of: "?") {
+            query = String(rest[rest.index(after: mark)...])
+            rest = rest[..<mark]
+        }
+        var pieces: [HTTPPlan.PathPiece] = []
+        var literal = ""
+        var scan = rest
+        while let open = scan.firstIndex(of: "{") {
+            literal += scan[..<open]
+            guard let close = scan[open...].firstIndex(of: "}") else { return nil }
+            if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+            var name = String(scan[scan.index(after: open)..<close])
+            if name.hasSuffix("+") { name.removeLast() }
+            pieces.append(.parameter(name))
+            scan = scan[scan.index(after: close)...]
+        }
+        literal += scan
+        if !literal.isEmpty { pieces.append(.literal(literal)) }
+        return ParsedURI(address: UpstreamAddress(tls: tls, host: String(host), port: port), path: pieces, query: query)
+    }
+}
+
+extension String {
+    func droppingPrefix(_ prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+    }
+}

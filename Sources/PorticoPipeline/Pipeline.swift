@@ -1,0 +1,108 @@
+import NIOHTTP1
+import PorticoModel
+
+/// The request flow of the data plane, top to bottom, as ../shared/DESIGN.md describes it. The
+/// server's connection handler calls `decide` once per request head and does the I/O the decision
+/// asks for; everything here is pure and runs without sockets.
+///
+///  1. resolve: Host `{apiId}.execute-api.…` / `/restapis/{id}/{stage}/_user_request_` / `/{stage}` → stage
+///  2. limits: header size, declared body size
+///  3. route match (trie built at compile time)
+///  4. request filters, in AWS's order — none yet: resource policy & WAF → authorization → API key
+///     → throttling & quota → request validation → cache lookup arrive with their issues
+///  5. integration request: parameter mapping (request templates arrive with the Velocity engine)
+///  6. integration: MOCK answers here; HTTP and HTTP_PROXY are forwarded by the server
+///  7. integration response (HTTP non-proxy): `IntegrationResponses.select` on the upstream status
+///  ✕ every failure is a `GatewayError`, turned into AWS's response by `GatewayError.response`
+public enum Pipeline {
+    public enum Decision: Sendable {
+        /// Answer without an upstream (MOCK).
+        case respond(PreparedResponse)
+        /// Send `head` upstream per `plan`, then stream or map the response back.
+        case forward(HTTPPlan, head: HTTPRequestHead)
+        case fail(GatewayError)
+    }
+
+    /// What is known of a request once it is routed: for the response headers, logs and metrics.
+    public struct Routed: Sendable {
+        public var apiID: String = "-"
+        public var apiType: APIType
+        public var stage: String = "-"
+        public var resourcePath: String = "-"
+        public var routeKey: String = "-"
+
+        public init(apiType: APIType) { self.apiType = apiType }
+    }
+
+    /// Decides what to do with a request head. `path` and `query` are the raw target's parts.
+    public static func decide(
+        head: HTTPRequestHead, path: Substring, query: Substring, requestID: String, sourceIP: String,
+        forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed
+    ) -> Decision {
+        // 1. resolve
+        let stage: CompiledStage
+        let apiPath: Substring
+        switch gateway.resolve(host: head.headers.first(name: "host").map { Substring($0) }, path: path) {
+        case .notFound(let type):
+            routed.apiType = type
+            return .fail(.missingAuthenticationToken)
+        case .stage(let found, let rest):
+            stage = found
+            apiPath = rest
+        }
+        routed.apiID = stage.apiID
+        routed.apiType = stage.apiType
+        routed.stage = stage.name
+
+        // 2. limits
+        if headerBytes(head) > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.limits.maxPayloadBytes {
+            return .fail(.requestTooLarge)
+        }
+        guard PercentEncoding.isValid(apiPath) else { return .fail(.badRequest) }
+
+        // 3. route match
+        guard let match = stage.routes.match(method: Substring(head.method.rawValue), path: apiPath) else {
+            return .fail(.missingAuthenticationToken)
+        }
+        routed.resourcePath = match.route.resourcePath.isEmpty ? "$default" : match.route.resourcePath
+        routed.routeKey = match.route.routeKey
+
+        // 4. request filters: none yet.
+
+        // 5–7. integration
+        switch match.route.integration {
+        case .unavailable(let error, _):
+            return .fail(error)
+        case .mock(let plan):
+            switch plan.respond(contentType: head.headers.first(name: "content-type"), accept: head.headers.first(name: "accept")) {
+            case .success(let response): return .respond(response)
+            case .failure(let error): return .fail(error)
+            }
+        case .http(let plan):
+            let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
+            switch plan.upstreamHead(for: values, forwarded: forwarded, hasBody: hasBody(head)) {
+            case .success(let upstream): return .forward(plan, head: upstream)
+            case .failure(let error): return .fail(error)
+            }
+        }
+    }
+
+    /// Size of the request line and headers as AWS counts them against its 10,240-byte limit.
+    static func headerBytes(_ head: HTTPRequestHead) -> Int {
+        var total = head.uri.utf8.count
+        for (name, value) in head.headers { total += name.utf8.count + value.utf8.count + 4 }
+        return total
+    }
+
+    static func hasBody(_ head: HTTPRequestHead) -> Bool {
+        if let length = head.headers.first(name: "content-length") { return length != "0" }
+        return head.headers.contains(name: "transfer-encoding")
+    }
+
+    /// Splits a request target into path and query (`/a?b=1` → `/a`, `b=1`).
+    public static func splitTarget(_ uri: String) -> (path: Substring, query: Substring) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
+    }
+}

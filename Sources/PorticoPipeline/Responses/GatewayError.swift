@@ -1,0 +1,47 @@
+import PorticoModel
+
+/// Every failure a client can see, named after API Gateway's gateway response types. One place
+/// (`GatewayResponses`) turns it into the status, body and headers AWS sends.
+public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
+    case missingAuthenticationToken = "MISSING_AUTHENTICATION_TOKEN"
+    case resourceNotFound = "RESOURCE_NOT_FOUND"
+    case integrationTimeout = "INTEGRATION_TIMEOUT"
+    case integrationFailure = "INTEGRATION_FAILURE"
+    case apiConfigurationError = "API_CONFIGURATION_ERROR"
+    case requestTooLarge = "REQUEST_TOO_LARGE"
+    case requestHeadersTooLarge = "REQUEST_HEADER_FIELDS_TOO_LARGE"
+    case badRequest = "BAD_REQUEST"
+    case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+    case forbidden = "ACCESS_DENIED"
+    case internalError = "DEFAULT_5XX"
+
+    /// Status, message and `x-amzn-ErrorType` as AWS returns them for this API type.
+    public func shape(for type: APIType) -> (status: Int, message: String, errorType: String) {
+        switch (self, type) {
+        case (.missingAuthenticationToken, .rest):
+            return (403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+        case (.missingAuthenticationToken, _), (.resourceNotFound, _):
+            return (404, "Not Found", "NotFoundException")
+        case (.integrationTimeout, .rest):
+            return (504, "Endpoint request timed out", "InternalServerErrorException")
+        case (.integrationTimeout, _):
+            return (503, "Service Unavailable", "ServiceUnavailableException")
+        case (.integrationFailure, .rest), (.apiConfigurationError, .rest), (.internalError, .rest):
+            return (500, "Internal server error", "InternalServerErrorException")
+        case (.integrationFailure, _), (.apiConfigurationError, _), (.internalError, _):
+            return (500, "Internal Server Error", "InternalServerErrorException")
+        case (.requestTooLarge, .rest):
+            return (413, "Request Too Long", "BadRequestException")
+        case (.requestTooLarge, _):
+            return (413, "Request Entity Too Large", "RequestEntityTooLargeException")
+        case (.requestHeadersTooLarge, _):
+            return (431, "Request Header Fields Too Large", "RequestHeaderFieldsTooLargeException")
+        case (.badRequest, _):
+            return (400, "Bad Request", "BadRequestException")
+        case (.unsupportedMediaType, _):
+            return (415, "Unsupported Media Type", "BadRequestException")
+        case (.forbidden, _):
+            return (403, "Forbidden", "ForbiddenException")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import NIOCore
+import NIOHTTP1
+import PorticoModel
+
+extension GatewayError {
+    /// The response AWS sends for this error: REST bodies are `{"message": "…"}` (AWS's default
+    /// template puts a space after the colon), HTTP API bodies are compact. Request-size errors come
+    /// from AWS's front door as plain text, not as gateway responses.
+    public func response(for type: APIType, limits: Limits) -> PreparedResponse {
+        switch self {
+        case .requestTooLarge where type == .rest:
+            return PreparedResponse(
+                status: .payloadTooLarge, headers: [], contentType: "text; charset=utf-8",
+                body: ByteBuffer(string: "HTTP content length exceeded \(limits.maxPayloadBytes) bytes."))
+        case .requestHeadersTooLarge:
+            return PreparedResponse(
+                status: .requestHeaderFieldsTooLarge, headers: [], contentType: "text; charset=utf-8",
+                body: ByteBuffer(string: "HTTP header is larger than \(limits.maxHeaderBytes) bytes."))
+        default:
+            let (status, message, errorType) = shape(for: type)
+            let separator = type == .rest ? ": " : ":"
+            return PreparedResponse(
+                status: HTTPResponseStatus(statusCode: status), headers: [("x-amzn-ErrorType", errorType)],
+                contentType: "application/json",
+                body: ByteBuffer(string: "{\"message\"\(separator)\"\(message)\"}"))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// The routes of one stage as a trie of path segments, built once per deployment.
+///
+/// Matching follows API Gateway: a literal segment beats a `{param}`, which beats a greedy
+/// `{proxy+}`; a specific method beats `ANY`. Precedence is per resource and method, for REST APIs
+/// as for HTTP APIs: a literal resource without the request's method leaves the request to a
+/// `{param}` or greedy sibling that has it (observed on AWS). HTTP APIs then fall back to `$default`.
+public final class RouteTable: Sendable {
+    let root: RouteNode
+    let defaultRoute: CompiledRoute?
+
+    init(root: RouteNode, defaultRoute: CompiledRoute?) {
+        self.root = root
+        self.defaultRoute = defaultRoute
+    }
+
+    /// Matches a raw (still percent-encoded) path such as `/pets/42`, without a query string.
+    public func match(method: Substring, path: Substring) -> RouteMatch? {
+        var segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        if segments.first?.isEmpty == true { segments.removeFirst() }
+        if segments.last?.isEmpty == true { segments.removeLast() }  // "/pets/" is "/pets"
+        if segments.contains(where: \.isEmpty) { return defaultMatch }
+        var parameters: [(name: String, value: Substring)] = []
+        if let route = find(root, segments[...], method: method, parameters: &parameters) {
+            return RouteMatch(route: route, pathParameters: parameters)
+        }
+        return defaultMatch
+    }
+
+    private var defaultMatch: RouteMatch? {
+        defaultRoute.map { RouteMatch(route: $0, pathParameters: []) }
+    }
+
+    private func find(
+        _ node: RouteNode, _ segments: ArraySlice<Substring>, method: Substring,
+        parameters: inout [(name: String, value: Substring)]
+    ) -> CompiledRoute? {
+        guard let segment = segments.first else {
+            // The resource is this node. REST: its method or nothing; HTTP: only if it has the method.
+            return node.methods.route(for: method)
+        }
+        let rest = segments.dropFirst()
+        if let child = node.literals[String(segment)] {
+            if let route = find(child, rest, method: method, parameters: &parameters) { return route }
+        }
+        if let (name, child) = node.parameter {
+            parameters.append((name, segment))
+            if let route = find(child, rest, method: method, parameters: &parameters) { return route }
+            parameters.removeLast()
+        }
+        if let (name, methods) = node.greedy, let route = methods.route(for: method) {
+            let start = segment.startIndex
+            let end = segments.last!.endIndex
+            parameters.append((name, segment.base[start..<end]))
+            return route
+        }
+        return nil
+    }
+}
+
+/// A matched route and the raw values of its path parameters.
+public struct RouteMatch: Sendable {
+    public let route: CompiledRoute
+    public let pathParameters: [(name: String, value: Substring)]
+
+    public func pathParameter(_ name: String) -> Substring? {
+        pathParameters.first { $0.name == name }?.value
+    }
+}
+
+final class RouteNode: Sendable {
+    let literals: [String: RouteNode]
+    let parameter: (name: String, node: RouteNode)?
+    let greedy: (name: String, methods: MethodTable)?
+    let methods: MethodTable
+
+    init(
+        literals: [String: RouteNode], parameter: (name: String, node: RouteNode)?,
+        greedy: (name: String, methods: MethodTable)?, methods: MethodTable
+    ) {
+        self.literals = literals
+        self.parameter = parameter
+        self.greedy = greedy
+        self.methods = methods
+    }
+}
+
+struct MethodTable: Sendable {
+    var byMethod: [String: CompiledRoute] = [:]
+    var any: CompiledRoute?
+
+    var isDefined: Bool { any != nil || !byMethod.isEmpty }
+
+    func route(for method: Substring) -> CompiledRoute? {
+        if !byMethod.isEmpty, let route = byMethod[String(method)] { return route }
+        return any
+    }
+}

@@ -1,0 +1,39 @@
+/// Calendar arithmetic for the few timestamps the data plane prints (the `Date` header, access
+/// log times), without Foundation formatters on the request path.
+public struct CivilTime: Sendable, Hashable {
+    public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int
+
+    /// UTC fields of a Unix time in seconds (Howard Hinnant's days-to-civil algorithm).
+    public init(epochSeconds: Int64) {
+        let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
+        let secondsOfDay = Int(epochSeconds - Int64(days) * 86_400)
+        hour = secondsOfDay / 3600
+        minute = secondsOfDay % 3600 / 60
+        second = secondsOfDay % 60
+        weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday; 0 = Sunday
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// RFC 9110 IMF-fixdate: `Sun, 22 Nov 2026 08:49:37 GMT`.
+    public var httpDate: String {
+        "\(Self.weekdays[weekday]), \(pad(day)) \(Self.months[month - 1]) \(year) \(pad(hour)):\(pad(minute)):\(pad(second)) GMT"
+    }
+
+    /// `$context.requestTime`'s CLF form: `22/Nov/2026:08:49:37 +0000`.
+    public var commonLogFormat: String {
+        "\(pad(day))/\(Self.months[month - 1])/\(year):\(pad(hour)):\(pad(minute)):\(pad(second)) +0000"
+    }
+
+    private func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+}

@@ -1,0 +1,171 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PorticoModel
+import PorticoPipeline
+
+/// The composition root of the data plane: binds the listeners, owns one `LoopState` per event loop,
+/// swaps compiled snapshots in on reload, and drains on shutdown.
+public final class GatewayServer: Sendable {
+    public let group: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
+    private let states: LoopStates
+    private let config: ProjectConfig
+    private let logger: Logger
+    private let channels: NIOLockedValueBox<[Channel]>
+    private let ready: NIOLockedValueBox<Bool>
+
+    /// Addresses the data-plane listeners bound, in configuration order.
+    public let listenerAddresses: NIOLockedValueBox<[SocketAddress]>
+    public let adminAddress: NIOLockedValueBox<SocketAddress?>
+
+    public init(config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil) throws {
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.ownsGroup = group == nil
+        self.config = config
+        self.logger = logger
+        let sink = try AccessLogSink(destination: config.accessLog.destination)
+        let tls = TLSClientFactory()
+        var map: [ObjectIdentifier: LoopState] = [:]
+        for loop in self.group.makeIterator() {
+            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls)
+        }
+        self.states = LoopStates(map)
+        self.channels = NIOLockedValueBox([])
+        self.ready = NIOLockedValueBox(false)
+        self.listenerAddresses = NIOLockedValueBox([])
+        self.adminAddress = NIOLockedValueBox<SocketAddress?>(nil)
+    }
+
+    /// Binds every listener; returns when all accept connections.
+    public func start() async throws {
+        for state in states.all {
+            state.loop.scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
+                state.accessLog.flush()
+            }
+        }
+        var bound: [SocketAddress] = []
+        for listener in config.listeners {
+            let tlsContext = try listener.tls.map { try Self.makeServerTLSContext($0, http2: listener.http2) }
+            let channel = try await bind(listener, tls: tlsContext)
+            channels.withLockedValue { $0.append(channel) }
+            if let address = channel.localAddress { bound.append(address) }
+            logger.info("listening", metadata: ["portico.listener": "\(channel.localAddress.map { "\($0)" } ?? "?")", "portico.tls": "\(tlsContext != nil)"])
+        }
+        listenerAddresses.withLockedValue { $0 = bound }
+        if let admin = config.admin {
+            let channel = try await bindAdmin(admin)
+            channels.withLockedValue { $0.append(channel) }
+            adminAddress.withLockedValue { $0 = channel.localAddress }
+            logger.info("admin listening", metadata: ["portico.listener": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        ready.withLockedValue { $0 = true }
+    }
+
+    private func bind(_ listener: ListenerConfig, tls: NIOSSLContext?) async throws -> Channel {
+        let states = self.states
+        let limits = config.limits
+        let http2 = listener.http2
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let state = states.state(for: channel.eventLoop)
+                    try ChannelSetup.configure(channel, state: state, limits: limits, tls: tls, http2: http2)
+                }
+            }
+            .bind(host: listener.host, port: listener.port)
+            .get()
+    }
+
+    private func bindAdmin(_ admin: AdminConfig) async throws -> Channel {
+        let server = self
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(AdminHandler(server: server))
+                }
+            }
+            .bind(host: admin.host, port: admin.port)
+            .get()
+    }
+
+    static func makeServerTLSContext(_ tls: TLSConfig, http2: Bool) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// Swaps in a new snapshot on every loop; requests in flight finish on the one they started with.
+    public func install(_ gateway: CompiledGateway) async {
+        var futures: [EventLoopFuture<Void>] = []
+        for state in states.all {
+            futures.append(state.loop.submit { state.install(gateway) })
+        }
+        for future in futures { try? await future.get() }
+    }
+
+    /// Whether the gateway accepts traffic (false before start and while draining).
+    public var isReady: Bool { ready.withLockedValue { $0 } }
+
+    /// Merged metrics of all loops, in Prometheus text format.
+    public func metricsText() async -> String {
+        var merged: [GatewayMetrics.Labels: GatewayMetrics.Cell] = [:]
+        for state in states.all {
+            let cells = try? await state.loop.submit { state.metrics.cells }.get()
+            for (labels, cell) in cells ?? [:] { merged[labels, default: GatewayMetrics.Cell()].merge(cell) }
+        }
+        return GatewayMetrics.render(merged)
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `drain`, then closes everything.
+    public func shutdown(drain: TimeAmount) async {
+        ready.withLockedValue { $0 = false }
+        let listening = channels.withLockedValue { channels in
+            defer { channels.removeAll() }
+            return channels
+        }
+        for channel in listening { try? await channel.close() }
+        for state in states.all { try? await state.loop.submit { state.beginDrain() }.get() }
+        let deadline = NIODeadline.now() + drain
+        while NIODeadline.now() < deadline {
+            var open = 0
+            for state in states.all { open += (try? await state.loop.submit { state.connections.count }.get()) ?? 0 }
+            if open == 0 { break }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        for state in states.all {
+            try? await state.loop.submit {
+                for handler in state.connections.values { handler.forceClose() }
+                state.pool.closeAll()
+                state.accessLog.flush()
+            }.get()
+        }
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+}
+
+/// The per-loop states, looked up by the loop a new channel lives on.
+final class LoopStates: Sendable {
+    private let map: [ObjectIdentifier: LoopState]
+    let all: [LoopState]
+
+    init(_ map: [ObjectIdentifier: LoopState]) {
+        self.map = map
+        self.all = Array(map.values)
+    }
+
+    func state(for loop: EventLoop) -> LoopState {
+        map[ObjectIdentifier(loop)]!
+    }
+}

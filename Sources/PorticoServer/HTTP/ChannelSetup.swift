@@ -1,0 +1,103 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
+import NIOTLS
+import PorticoModel
+import PorticoPipeline
+
+/// Builds the channel pipeline of a downstream connection: TLS if configured, then HTTP/1.1 or
+/// HTTP/2 (ALPN `h2` over TLS; the client preface for h2c with prior knowledge).
+enum ChannelSetup {
+    static func configure(_ channel: Channel, state: LoopState, limits: Limits, tls: NIOSSLContext?, http2: Bool) throws {
+        let sync = channel.pipeline.syncOperations
+        let port = channel.localAddress?.port ?? 0
+        let sourceIP = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+        let proto = tls == nil ? "http" : "https"
+        if let tls {
+            try sync.addHandler(NIOSSLServerHandler(context: tls))
+            if http2 {
+                try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/2.0", isHTTP2: true)
+                        switch result {
+                        case .negotiated("h2"):
+                            try configureHTTP2(channel, state: state, limits: limits, info: info)
+                        default:
+                            var http1 = info
+                            http1.protocolName = "HTTP/1.1"
+                            http1.isHTTP2 = false
+                            try configureHTTP1(channel, state: state, limits: limits, info: http1)
+                        }
+                    }
+                })
+                return
+            }
+        } else if http2 {
+            let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
+            try sync.addHandler(ByteToMessageHandler(PrefaceSniffer(state: state, limits: limits, info: info)))
+            return
+        }
+        let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
+        try configureHTTP1(channel, state: state, limits: limits, info: info)
+    }
+
+    static func configureHTTP1(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
+        try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try sync.addHandler(ConnectionHandler(state: state, info: info))
+    }
+
+    static func configureHTTP2(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings.append(HTTP2Setting(parameter: .maxHeaderListSize, value: max(limits.maxHeaderBytes * 2, 16_384)))
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let sync = stream.pipeline.syncOperations
+                try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try sync.addHandler(ConnectionHandler(state: state, info: info))
+            }
+        }
+        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
+    }
+}
+
+/// On a plain listener with HTTP/2 enabled: looks at the first bytes, and sets the connection up
+/// for h2c (prior knowledge, `PRI * HTTP/2.0` preface) or HTTP/1.1, then removes itself.
+struct PrefaceSniffer: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    let state: LoopState
+    let limits: Limits
+    let info: ConnectionInfo
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let available = min(buffer.readableBytes, Self.preface.count)
+        guard let bytes = buffer.getBytes(at: buffer.readerIndex, length: available) else { return .needMoreData }
+        let isPrefix = bytes.elementsEqual(Self.preface.prefix(available))
+        if isPrefix && available < Self.preface.count { return .needMoreData }
+        let channel = context.channel
+        if isPrefix {
+            var h2 = info
+            h2.protocolName = "HTTP/2.0"
+            h2.isHTTP2 = true
+            try ChannelSetup.configureHTTP2(channel, state: state, limits: limits, info: h2)
+        } else {
+            try ChannelSetup.configureHTTP1(channel, state: state, limits: limits, info: info)
+        }
+        // Hand the bytes read so far to the handlers just added, then step aside.
+        let rest = buffer.readSlice(length: buffer.readableBytes)!
+        context.fireChannelRead(NIOAny(rest))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        return .needMoreData
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        .needMoreData
+    }
+}

@@ -1,0 +1,64 @@
+import NIOCore
+import NIOHTTP1
+import PorticoPipeline
+
+/// One request and its response on a downstream connection, from head to the last byte.
+final class Exchange {
+    enum Action {
+        /// Answer with a prepared response (MOCK, gateway errors).
+        case respond(PreparedResponse)
+        /// Forward to an upstream per the plan.
+        case forward(HTTPPlan)
+    }
+
+    let head: HTTPRequestHead
+    let requestID: String
+    let shortID: String
+    let startNanos: UInt64
+    let startEpochMillis: Int64
+    let gateway: CompiledGateway
+    var routed: Pipeline.Routed
+    var action: Action
+    var keepAlive: Bool
+
+    var requestComplete = false
+    var bodyBytes = 0
+    var responseStarted = false
+    var responseComplete = false
+    var status = 0
+    var responseBytes = 0
+    var errorMessage = ""
+
+    // Upstream side (forwarding only).
+    var upstream: UpstreamConnection?
+    var upstreamHead: HTTPRequestHead?
+    var pendingBody: [ByteBuffer] = []
+    var pendingEnd = false
+    var upstreamRequestComplete = false
+    var bodyForwarded = false
+    var reusedConnection = false
+    var retried = false
+    var upstreamNeedsFlush = false
+    var integrationStartNanos: UInt64 = 0
+    var integrationLatencyNanos: UInt64?
+    var timeout: Scheduled<Void>?
+    /// The upstream response is not sent to the client (already answered, or mapped away).
+    var discardUpstreamBody = false
+
+    init(
+        head: HTTPRequestHead, requestID: String, shortID: String, startNanos: UInt64, startEpochMillis: Int64,
+        gateway: CompiledGateway, routed: Pipeline.Routed, action: Action, keepAlive: Bool
+    ) {
+        self.head = head
+        self.requestID = requestID
+        self.shortID = shortID
+        self.startNanos = startNanos
+        self.startEpochMillis = startEpochMillis
+        self.gateway = gateway
+        self.routed = routed
+        self.action = action
+        self.keepAlive = keepAlive
+    }
+
+    var isDone: Bool { requestComplete && responseComplete }
+}

@@ -1,0 +1,114 @@
+import PorticoPipeline
+
+/// Request metrics named after API Gateway's CloudWatch metrics (Count, 4XXError, 5XXError,
+/// Latency, IntegrationLatency), kept per event loop and merged when `/metrics` is scraped, so the
+/// request path increments plain integers. Labels: api, stage, method, resource — bounded by the
+/// definition (unmatched requests share resource "-").
+final class GatewayMetrics {
+    struct Labels: Hashable, Sendable {
+        var api: String
+        var stage: String
+        var method: String
+        var resource: String
+    }
+
+    /// Upper bounds (ms) of the latency histogram buckets.
+    static let buckets: [Double] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
+
+    struct Cell: Sendable {
+        var count = 0
+        var errors4xx = 0
+        var errors5xx = 0
+        var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
+        var latencySumMillis = 0.0
+        var integrationBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
+        var integrationCount = 0
+        var integrationSumMillis = 0.0
+
+        mutating func merge(_ other: Cell) {
+            count += other.count
+            errors4xx += other.errors4xx
+            errors5xx += other.errors5xx
+            latencySumMillis += other.latencySumMillis
+            integrationCount += other.integrationCount
+            integrationSumMillis += other.integrationSumMillis
+            for index in latencyBuckets.indices {
+                latencyBuckets[index] += other.latencyBuckets[index]
+                integrationBuckets[index] += other.integrationBuckets[index]
+            }
+        }
+    }
+
+    private(set) var cells: [Labels: Cell] = [:]
+
+    func record(_ labels: Labels, status: Int, latencyMillis: Double, integrationMillis: Double?) {
+        var cell = cells[labels] ?? Cell()
+        cell.count += 1
+        if (400..<500).contains(status) { cell.errors4xx += 1 }
+        if status >= 500 { cell.errors5xx += 1 }
+        cell.latencySumMillis += latencyMillis
+        if let bucket = Self.buckets.firstIndex(where: { latencyMillis <= $0 }) { cell.latencyBuckets[bucket] += 1 }
+        if let integrationMillis {
+            cell.integrationCount += 1
+            cell.integrationSumMillis += integrationMillis
+            if let bucket = Self.buckets.firstIndex(where: { integrationMillis <= $0 }) { cell.integrationBuckets[bucket] += 1 }
+        }
+        cells[labels] = cell
+    }
+
+    /// Prometheus text exposition of merged cells.
+    static func render(_ cells: [Labels: Cell]) -> String {
+        let sorted = cells.sorted { ($0.key.api, $0.key.stage, $0.key.resource, $0.key.method) < ($1.key.api, $1.key.stage, $1.key.resource, $1.key.method) }
+        var out = ""
+        func labelText(_ labels: Labels, extra: String = "") -> String {
+            "{api=\"\(escape(labels.api))\",stage=\"\(escape(labels.stage))\",method=\"\(escape(labels.method))\",resource=\"\(escape(labels.resource))\"\(extra)}"
+        }
+        let counters: [(String, String, (Cell) -> Int)] = [
+            ("portico_count_total", "Requests received (CloudWatch Count).", { $0.count }),
+            ("portico_4xx_error_total", "Requests answered with a 4XX status (CloudWatch 4XXError).", { $0.errors4xx }),
+            ("portico_5xx_error_total", "Requests answered with a 5XX status (CloudWatch 5XXError).", { $0.errors5xx }),
+        ]
+        for (name, help, value) in counters {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            for (labels, cell) in sorted { out += "\(name)\(labelText(labels)) \(value(cell))\n" }
+        }
+        let histograms: [(String, String, (Cell) -> ([Int], Int, Double))] = [
+            ("portico_latency_milliseconds", "Time from request received to response sent (CloudWatch Latency).",
+             { ($0.latencyBuckets, $0.count, $0.latencySumMillis) }),
+            ("portico_integration_latency_milliseconds", "Time from integration request to its response head (CloudWatch IntegrationLatency).",
+             { ($0.integrationBuckets, $0.integrationCount, $0.integrationSumMillis) }),
+        ]
+        for (name, help, value) in histograms {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            for (labels, cell) in sorted {
+                let (buckets, count, sum) = value(cell)
+                var cumulative = 0
+                for (index, bound) in buckets.indices.map({ ($0, Self.buckets[$0]) }) {
+                    cumulative += buckets[index]
+                    out += "\(name)_bucket\(labelText(labels, extra: ",le=\"\(format(bound))\"")) \(cumulative)\n"
+                }
+                out += "\(name)_bucket\(labelText(labels, extra: ",le=\"+Inf\"")) \(count)\n"
+                out += "\(name)_sum\(labelText(labels)) \(sum)\n"
+                out += "\(name)_count\(labelText(labels)) \(count)\n"
+            }
+        }
+        return out
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    private static func escape(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            case "\n": result += "\\n"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+import NIOCore
+import NIOPosix
+import PorticoModel
+import PorticoPipeline
+
+/// Everything one event loop owns: the gateway snapshot it serves, its upstream connection pool,
+/// request-id generator, cached `Date` header, access log buffer and metrics. Only code running on
+/// `loop` touches it, so nothing here is shared between loops and nothing takes a lock.
+final class LoopState: @unchecked Sendable {
+    let loop: EventLoop
+    /// Swapped by a reload (on this loop); an exchange keeps the snapshot it started with.
+    var gateway: CompiledGateway
+    var accessLogFormat: AccessLogFormat?
+    let pool: UpstreamPool
+    var ids = RequestIDGenerator()
+    let metrics = GatewayMetrics()
+    let accessLog: AccessLogBuffer
+    /// Open downstream connections, so a drain can close the idle ones.
+    var connections: [ObjectIdentifier: ConnectionHandler] = [:]
+    var draining = false
+
+    private(set) var httpDate: String = ""
+    private var dateSecond: Int64 = -1
+
+    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory) {
+        self.loop = loop
+        self.gateway = gateway
+        self.accessLog = AccessLogBuffer(sink: accessLog)
+        self.pool = UpstreamPool(loop: loop, tls: tlsClient)
+        install(gateway)
+    }
+
+    func install(_ gateway: CompiledGateway) {
+        self.gateway = gateway
+        accessLogFormat = gateway.accessLog.enabled ? AccessLogFormat(gateway.accessLog.format) : nil
+    }
+
+    /// Wall-clock milliseconds since 1970, and the `Date` header refreshed once a second.
+    func now() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        let seconds = Int64(spec.tv_sec)
+        if seconds != dateSecond {
+            dateSecond = seconds
+            httpDate = CivilTime(epochSeconds: seconds).httpDate
+        }
+        return seconds * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    /// Starts draining: idle keep-alive connections close now, busy ones after their response.
+    func beginDrain() {
+        draining = true
+        for handler in connections.values { handler.drain() }
+    }
+}

@@ -1,0 +1,109 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PorticoPipeline
+
+/// Keep-alive connections to upstreams, one pool per event loop: connections are opened on the
+/// loop of the downstream connection that needs them, so a request never hops threads.
+final class UpstreamPool {
+    let loop: EventLoop
+    private let tls: TLSClientFactory
+    private var idle: [UpstreamAddress: [UpstreamConnection]] = [:]
+    /// Idle connections kept per upstream; more are closed when released.
+    var maxIdlePerUpstream = 256
+    var connectTimeout: TimeAmount = .seconds(10)
+
+    init(loop: EventLoop, tls: TLSClientFactory) {
+        self.loop = loop
+        self.tls = tls
+    }
+
+    /// An idle connection to `address`, if one is open.
+    func takeIdle(_ address: UpstreamAddress) -> UpstreamConnection? {
+        while var list = idle[address], let connection = list.popLast() {
+            idle[address] = list
+            if connection.channel.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Opens a new connection to `address` on this loop.
+    func connect(_ address: UpstreamAddress) -> EventLoopFuture<UpstreamConnection> {
+        let tls = address.tls ? self.tls : nil
+        return ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(tls.handler(serverHostname: address.host)) }
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(UpstreamHandler())
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .assumeIsolated()
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                return UpstreamConnection(channel: channel, handler: handler, address: address, pool: self)
+            }
+            .nonisolated()
+    }
+
+    /// Returns a connection after a complete exchange; it stays open for the next request.
+    func release(_ connection: UpstreamConnection) {
+        connection.handler.owner = nil
+        guard connection.channel.isActive else { return }
+        var list = idle[connection.address, default: []]
+        guard list.count < maxIdlePerUpstream else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        list.append(connection)
+        idle[connection.address] = list
+    }
+
+    /// Forgets a connection that closed while idle.
+    func remove(_ connection: UpstreamConnection) {
+        guard var list = idle[connection.address] else { return }
+        list.removeAll { $0 === connection }
+        idle[connection.address] = list
+    }
+
+    func closeAll() {
+        for list in idle.values { for connection in list { connection.channel.close(promise: nil) } }
+        idle.removeAll()
+    }
+}
+
+/// One upstream connection: its channel and the handler that reports its events.
+final class UpstreamConnection {
+    let channel: Channel
+    let handler: UpstreamHandler
+    let address: UpstreamAddress
+    weak var pool: UpstreamPool?
+
+    init(channel: Channel, handler: UpstreamHandler, address: UpstreamAddress, pool: UpstreamPool) {
+        self.channel = channel
+        self.handler = handler
+        self.address = address
+        self.pool = pool
+        handler.connection = self
+    }
+}
+
+/// Makes client-side TLS handlers for `https://` upstreams from one shared context.
+final class TLSClientFactory: Sendable {
+    private let context: NIOSSLContext?
+
+    init() {
+        context = try? NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    func handler(serverHostname: String) throws -> NIOSSLClientHandler {
+        guard let context else { throw NIOSSLError.failedToLoadCertificate }
+        let isAddress = serverHostname.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+        return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverHostname)
+    }
+}
