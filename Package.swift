@@ -62,7 +62,8 @@ let package = Package(
         .target(
             name: "PorticoTesting",
             dependencies: [
-                "PorticoServer",
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoModel",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -71,7 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "PorticoDefinitionsTests", dependencies: ["PorticoDefinitions"]),
         .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
-        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer"]),
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )

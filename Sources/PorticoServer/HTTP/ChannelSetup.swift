@@ -35,7 +35,7 @@ enum ChannelSetup {
             }
         } else if http2 {
             let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
-            try sync.addHandler(ByteToMessageHandler(PrefaceSniffer(state: state, limits: limits, info: info)))
+            try sync.addHandler(PrefaceSniffer(state: state, limits: limits, info: info))
             return
         }
         let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
@@ -68,36 +68,51 @@ enum ChannelSetup {
 
 /// On a plain listener with HTTP/2 enabled: looks at the first bytes, and sets the connection up
 /// for h2c (prior knowledge, `PRI * HTTP/2.0` preface) or HTTP/1.1, then removes itself.
-struct PrefaceSniffer: ByteToMessageDecoder {
+final class PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
-    let state: LoopState
-    let limits: Limits
-    let info: ConnectionInfo
+    private let state: LoopState
+    private let limits: Limits
+    private let info: ConnectionInfo
+    private var buffered: ByteBuffer?
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let available = min(buffer.readableBytes, Self.preface.count)
-        guard let bytes = buffer.getBytes(at: buffer.readerIndex, length: available) else { return .needMoreData }
-        let isPrefix = bytes.elementsEqual(Self.preface.prefix(available))
-        if isPrefix && available < Self.preface.count { return .needMoreData }
-        let channel = context.channel
-        if isPrefix {
-            var h2 = info
-            h2.protocolName = "HTTP/2.0"
-            h2.isHTTP2 = true
-            try ChannelSetup.configureHTTP2(channel, state: state, limits: limits, info: h2)
-        } else {
-            try ChannelSetup.configureHTTP1(channel, state: state, limits: limits, info: info)
-        }
-        // Hand the bytes read so far to the handlers just added, then step aside.
-        let rest = buffer.readSlice(length: buffer.readableBytes)!
-        context.fireChannelRead(NIOAny(rest))
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        return .needMoreData
+    init(state: LoopState, limits: Limits, info: ConnectionInfo) {
+        self.state = state
+        self.limits = limits
+        self.info = info
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        .needMoreData
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if var earlier = buffered {
+            earlier.writeBuffer(&buffer)
+            buffer = earlier
+        }
+        let available = min(buffer.readableBytes, Self.preface.count)
+        let bytes = buffer.getBytes(at: buffer.readerIndex, length: available) ?? []
+        let isPrefix = bytes.elementsEqual(Self.preface.prefix(available))
+        if isPrefix && available < Self.preface.count {
+            buffered = buffer
+            return
+        }
+        buffered = nil
+        do {
+            if isPrefix {
+                var h2 = info
+                h2.protocolName = "HTTP/2.0"
+                h2.isHTTP2 = true
+                try ChannelSetup.configureHTTP2(context.channel, state: state, limits: limits, info: h2)
+            } else {
+                try ChannelSetup.configureHTTP1(context.channel, state: state, limits: limits, info: info)
+            }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        // The handlers just added follow this one: hand them what was read, then step aside.
+        context.fireChannelRead(wrapInboundOut(buffer))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -550,6 +550,8 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         while self.exchange == nil || self.exchange?.requestComplete == false, let part = queued.popFirst() {
             handle(part)
         }
+        // Requests started from the queue are outside a read cycle: nothing else will flush them.
+        flushUpstream()
         if queued.count <= Self.maxQueuedParts, readHeld, let context {
             readHeld = false
             context.read()

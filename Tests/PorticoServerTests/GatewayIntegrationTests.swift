@@ -1,0 +1,270 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import PorticoTesting
+import Testing
+
+/// The whole gateway in-process on ephemeral ports, with a real upstream and a real client.
+@Suite(.serialized) struct GatewayIntegrationTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    static func project(upstreamPort: Int, limits: String = "", extraPaths: String = "") -> [String: String] {
+        [
+            "portico.yaml": """
+                listeners: [{host: 127.0.0.1, port: 0}]
+                admin: {host: 127.0.0.1, port: 0}
+                accessLog: {enabled: false}
+                \(limits)
+                apis:
+                  - {name: rest, id: restapi1, type: REST, definition: rest.yaml, stages: [{name: prod, variables: {up: "127.0.0.1:\(upstreamPort)"}}]}
+                  - {name: http, id: httpapi1, type: HTTP, definition: http.yaml}
+                """,
+            "rest.yaml": """
+                openapi: 3.0.1
+                info: {title: rest, version: "1"}
+                paths:
+                  /mock:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: mock
+                        requestTemplates: {application/json: '{"statusCode": 200}'}
+                        responses: {default: {statusCode: "200", responseTemplates: {application/json: '{"mock": true}'}}}
+                  /proxy/{proxy+}:
+                    x-amazon-apigateway-any-method:
+                      x-amazon-apigateway-integration:
+                        type: http_proxy
+                        httpMethod: ANY
+                        uri: "http://${stageVariables.up}/{proxy}"
+                  /slow:
+                    get:
+                      x-amazon-apigateway-integration:
+                        {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.up}/delay/1000", timeoutInMillis: 200}
+                  /down:
+                    get:
+                      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:1/"}
+                  /mapped:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: http
+                        httpMethod: GET
+                        uri: "http://${stageVariables.up}/status/404"
+                        responses:
+                          "4\\\\d{2}":
+                            statusCode: "400"
+                            responseParameters: {method.response.header.X-Upstream-Type: integration.response.header.content-type}
+                          default: {statusCode: "200"}
+                \(extraPaths)
+                """,
+            "http.yaml": """
+                openapi: 3.0.1
+                info: {title: http, version: "1"}
+                paths:
+                  /items/{id}:
+                    get:
+                      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:\(upstreamPort)/echo/{id}"}
+                """,
+        ]
+    }
+
+    func withGateway(limits: String = "", _ body: (TestGateway, FakeUpstream) async throws -> Void) async throws {
+        let upstream = try await FakeUpstream.start(group: Self.group)
+        let gateway = try await TestGateway.start(files: Self.project(upstreamPort: upstream.port, limits: limits))
+        do {
+            try await body(gateway, upstream)
+        } catch {
+            await gateway.stop()
+            await upstream.stop()
+            throw error
+        }
+        await gateway.stop()
+        await upstream.stop()
+    }
+
+    @Test func proxiesWithAWSHeaders() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let response = try client.request("GET", "/prod/proxy/echo/a?x=1&x=2", headers: [("Connection", "keep-alive, X-Hop"), ("X-Hop", "1"), ("X-Keep", "2")])
+            #expect(response.status == 200)
+            #expect(response.text.contains("uri=/echo/a?x=1&x=2"))
+            #expect(response.text.contains("header x-keep=2"))
+            #expect(!response.text.contains("x-hop"))
+            #expect(response.text.contains("header x-forwarded-for=127.0.0.1"))
+            #expect(response.text.contains("header x-forwarded-proto=http"))
+            #expect(response.text.contains("header x-forwarded-port=\(gateway.port)"))
+            #expect(response.header("x-amzn-RequestId")?.count == 36)
+            #expect(response.header("x-amz-apigw-id")?.count == 16)
+            #expect(response.header("x-upstream") == "yes")
+            #expect(response.header("x-amzn-Remapped-Server") == "fake-upstream")
+            #expect(response.header("keep-alive") == nil)
+            // The connection stays open for the next request.
+            #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func httpAPIUsesItsOwnHeadersAndErrors() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let ok = try client.request("GET", "/items/7", host: "httpapi1.execute-api.localhost")
+            #expect(ok.status == 200)
+            #expect(ok.text.contains("uri=/echo/7"))
+            #expect(ok.header("apigw-requestid") != nil)
+            #expect(ok.header("x-amzn-RequestId") == nil)
+            let missing = try client.request("GET", "/nothing", host: "httpapi1.execute-api.localhost")
+            #expect(missing.status == 404)
+            #expect(missing.text == #"{"message":"Not Found"}"#)
+        }
+    }
+
+    @Test func mockAndMissingRoutes() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let mock = try client.request("GET", "/prod/mock")
+            #expect(mock.status == 200)
+            #expect(mock.text == #"{"mock": true}"#)
+            #expect(mock.header("content-type") == "application/json")
+            let missing = try client.request("GET", "/prod/nothing")
+            #expect(missing.status == 403)
+            #expect(missing.text == #"{"message": "Missing Authentication Token"}"#)
+            #expect(missing.header("x-amzn-ErrorType") == "MissingAuthenticationTokenException")
+            let byRestapis = try client.request("GET", "/restapis/restapi1/prod/_user_request_/mock")
+            #expect(byRestapis.status == 200)
+        }
+    }
+
+    @Test func integrationTimeoutIs504() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let started = Date()
+            let response = try client.request("GET", "/prod/slow")
+            #expect(response.status == 504)
+            #expect(response.text == #"{"message": "Endpoint request timed out"}"#)
+            #expect(Date().timeIntervalSince(started) < 0.9)
+            // The connection is still usable.
+            #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func unreachableUpstreamIs500() async throws {
+        try await withGateway { gateway, _ in
+            let response = try gateway.client().request("GET", "/prod/down")
+            #expect(response.status == 500)
+            #expect(response.text == #"{"message": "Internal server error"}"#)
+            #expect(response.header("x-amzn-ErrorType") == "InternalServerErrorException")
+        }
+    }
+
+    @Test func upstreamClosingWithoutAnswerIs500() async throws {
+        try await withGateway { gateway, _ in
+            let response = try gateway.client().request("GET", "/prod/proxy/close")
+            #expect(response.status == 500)
+        }
+    }
+
+    @Test func httpIntegrationMapsStatusAndHeaders() async throws {
+        try await withGateway { gateway, _ in
+            let response = try gateway.client().request("GET", "/prod/mapped")
+            #expect(response.status == 400)
+            #expect(response.header("X-Upstream-Type") == "text/plain")
+            #expect(response.text == "status")
+        }
+    }
+
+    @Test func oversizedBodiesAre413() async throws {
+        try await withGateway(limits: "limits: {maxPayloadBytes: 1000}") { gateway, _ in
+            let declared = try gateway.client()
+            let response = try declared.request("POST", "/prod/proxy/sink", body: String(repeating: "a", count: 1001))
+            #expect(response.status == 413)
+            #expect(response.text == "HTTP content length exceeded 1000 bytes.")
+            #expect(declared.isClosedByPeer())
+
+            let chunked = try gateway.client()
+            try chunked.send("POST /prod/proxy/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try chunked.send("3e8\r\n" + String(repeating: "b", count: 1000) + "\r\n")
+            try chunked.send("2\r\nbb\r\n0\r\n\r\n")
+            let streamed = try chunked.readResponse()
+            #expect(streamed.status == 413)
+
+            let small = try gateway.client().request("POST", "/prod/proxy/sink", body: String(repeating: "c", count: 1000))
+            #expect(small.status == 200)
+            #expect(small.text == "1000")
+        }
+    }
+
+    @Test func oversizedHeadersAre431() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let response = try client.request("GET", "/prod/mock", headers: [("X-Big", String(repeating: "h", count: 10_300))])
+            #expect(response.status == 431)
+            #expect(response.text == "HTTP header is larger than 10240 bytes.")
+        }
+    }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+        "NOT HTTP AT ALL\r\n\r\n",
+        "POST /prod/proxy/sink HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ])
+    func malformedRequestsGet400AndClose(_ raw: String) async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            try client.send(raw)
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(client.isClosedByPeer())
+            // The gateway keeps serving others.
+            #expect(try gateway.client().request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func pipelinedRequestsAnswerInOrder() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            try client.send(
+                "GET /prod/proxy/delay/50 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /prod/mock HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /prod/proxy/echo/3 HTTP/1.1\r\nHost: a\r\n\r\n")
+            let first = try client.readResponse()
+            let second = try client.readResponse()
+            let third = try client.readResponse()
+            #expect(first.text == "delayed 50")
+            #expect(second.text == #"{"mock": true}"#)
+            #expect(third.text.contains("uri=/echo/3"))
+        }
+    }
+
+    @Test func requestAndResponseBodiesStream() async throws {
+        try await withGateway(limits: "limits: {maxPayloadBytes: 67108864}") { gateway, _ in
+            let size = 50 * 1024 * 1024
+            let client = try gateway.client()
+            try client.send("POST /prod/proxy/sink HTTP/1.1\r\nHost: a\r\nContent-Length: \(size)\r\n\r\n")
+            let chunk = [UInt8](repeating: UInt8(ascii: "z"), count: 1 << 20)
+            for _ in 0..<50 { try client.send(chunk) }
+            let upload = try client.readResponse()
+            #expect(upload.status == 200)
+            #expect(upload.text == "\(size)")
+
+            try client.send("GET /prod/proxy/stream/\(size) HTTP/1.1\r\nHost: a\r\n\r\n")
+            let download = try client.readResponseCountingBody()
+            #expect(download.status == 200)
+            #expect(download.bytes == size)
+            // Bounded memory is measured on the real binary, in CLITests.
+        }
+    }
+
+    @Test func metricsAndHealthOnTheAdminListener() async throws {
+        try await withGateway { gateway, _ in
+            _ = try gateway.client().request("GET", "/prod/mock")
+            _ = try gateway.client().request("GET", "/prod/nothing")
+            let admin = try RawHTTPClient(port: try #require(gateway.adminPort))
+            #expect(try admin.request("GET", "/health").status == 200)
+            #expect(try admin.request("GET", "/ready").status == 200)
+            let metrics = try admin.request("GET", "/metrics")
+            #expect(metrics.text.contains(#"portico_count_total{api="restapi1",stage="prod",method="GET",resource="/mock"} 1"#))
+            #expect(metrics.text.contains(#"portico_4xx_error_total{api="restapi1",stage="prod",method="GET",resource="-"} 1"#))
+            #expect(metrics.text.contains("portico_latency_milliseconds_bucket"))
+        }
+    }
+}
+

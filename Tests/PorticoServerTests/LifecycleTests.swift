@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PorticoServer
+import PorticoTesting
+import Testing
+
+@Suite(.serialized) struct LifecycleTests {
+    static func files(message: String) -> [String: String] {
+        [
+            "portico.yaml": """
+                listeners: [{host: 127.0.0.1, port: 0}]
+                accessLog: {enabled: false}
+                apis:
+                  - {name: a, id: api1, type: REST, definition: api.yaml, stages: [{name: prod}]}
+                """,
+            "api.yaml": """
+                openapi: 3.0.1
+                info: {title: a, version: "1"}
+                paths:
+                  /hello:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: mock
+                        requestTemplates: {application/json: '{"statusCode": 200}'}
+                        responses: {default: {statusCode: "200", responseTemplates: {application/json: '\(message)'}}}
+                """,
+        ]
+    }
+
+    @Test func reloadUnderLoadFailsNoRequest() async throws {
+        let gateway = try await TestGateway.start(files: Self.files(message: "v1"))
+        let reloader = ConfigReloader(path: gateway.directory + "/portico.yaml", logger: Logger(label: "test"))
+        let port = gateway.port
+        let load = Task.detached { () -> (ok: Int, failed: Int, sawV2: Bool) in
+            var ok = 0
+            var failed = 0
+            var sawV2 = false
+            let deadline = Date().addingTimeInterval(2.0)
+            while Date() < deadline {
+                guard let client = try? RawHTTPClient(port: port) else { failed += 1; continue }
+                for _ in 0..<20 {
+                    guard let response = try? client.request("GET", "/prod/hello") else { failed += 1; break }
+                    if response.status == 200 { ok += 1 } else { failed += 1 }
+                    if response.text == "v2" { sawV2 = true }
+                }
+            }
+            return (ok, failed, sawV2)
+        }
+        for round in 0..<8 {
+            try await Task.sleep(nanoseconds: 150_000_000)
+            let message = round % 2 == 0 ? "v2" : "v1"
+            try Self.files(message: message)["api.yaml"]!.write(toFile: gateway.directory + "/api.yaml", atomically: true, encoding: .utf8)
+            #expect(await reloader.reload(into: gateway.server))
+        }
+        // A broken file is rejected and the previous definitions keep serving.
+        try "openapi: [broken".write(toFile: gateway.directory + "/api.yaml", atomically: true, encoding: .utf8)
+        #expect(await reloader.reload(into: gateway.server) == false)
+        let result = await load.value
+        #expect(result.failed == 0)
+        #expect(result.ok > 100)
+        #expect(result.sawV2)
+        #expect(try gateway.client().request("GET", "/prod/hello").status == 200)
+        await gateway.stop()
+    }
+
+    @Test func gracefulShutdownFinishesRequestsInFlight() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let upstream = try await FakeUpstream.start(group: group)
+        var files = Self.files(message: "v1")
+        files["api.yaml"]! += """
+
+              /slow:
+                get:
+                  x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:\(upstream.port)/delay/500"}
+            """
+        let gateway = try await TestGateway.start(files: files)
+        let port = gateway.port
+        let inFlight = Task.detached { () -> Int in
+            guard let client = try? RawHTTPClient(port: port) else { return -1 }
+            return (try? client.request("GET", "/prod/slow"))?.status ?? -2
+        }
+        try await Task.sleep(nanoseconds: 150_000_000)
+        let started = Date()
+        await gateway.server.shutdown(drain: .seconds(5))
+        #expect(await inFlight.value == 200)
+        #expect(Date().timeIntervalSince(started) < 3)
+        // No longer accepting.
+        #expect(throws: (any Error).self) { _ = try RawHTTPClient(port: port).request("GET", "/prod/hello") }
+        await upstream.stop()
+        try await group.shutdownGracefully()
+    }
+}
