@@ -30,6 +30,8 @@ public enum Pipeline {
         public var stage: String = "-"
         public var resourcePath: String = "-"
         public var routeKey: String = "-"
+        /// The matched route, when one matched.
+        public var route: CompiledRoute?
 
         public init(apiType: APIType) { self.apiType = apiType }
     }
@@ -67,6 +69,7 @@ public enum Pipeline {
         }
         routed.resourcePath = match.route.resourcePath.isEmpty ? "$default" : match.route.resourcePath
         routed.routeKey = match.route.routeKey
+        routed.route = match.route
 
         // 4. request filters: none yet.
 

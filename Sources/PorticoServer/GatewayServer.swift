@@ -46,6 +46,9 @@ public final class GatewayServer: Sendable {
             state.loop.scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
                 state.accessLog.flush()
             }
+            state.loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                state.sweepConnections()
+            }
         }
         var bound: [SocketAddress] = []
         for listener in config.listeners {

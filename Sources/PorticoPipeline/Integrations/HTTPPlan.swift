@@ -26,12 +26,6 @@ public struct HTTPPlan: Sendable {
     /// For HTTP (non-proxy) integrations.
     public let responses: IntegrationResponses?
 
-    /// Headers that apply to one hop only, never forwarded (RFC 9110 §7.6.1).
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
-    ]
-
     /// The request to send upstream, or the gateway error that stops it.
     public func upstreamHead(
         for values: RequestValues, forwarded: ForwardedInfo, hasBody: Bool
@@ -68,10 +62,15 @@ public struct HTTPPlan: Sendable {
         var headers = HTTPHeaders()
         if isProxy {
             let named = Self.connectionTokens(incoming)
+            headers.reserveCapacity(incoming.count + 4)
             for (name, value) in incoming {
-                let lower = name.lowercased()
-                if Self.hopByHop.contains(lower) || lower == "host" || named.contains(lower) { continue }
-                if lower == "x-forwarded-for" || lower == "x-forwarded-proto" || lower == "x-forwarded-port" { continue }
+                if HeaderName.isHopByHop(name) || HeaderName.equals(name, "host") { continue }
+                if HeaderName.equals(name, "x-forwarded-for") || HeaderName.equals(name, "x-forwarded-proto")
+                    || HeaderName.equals(name, "x-forwarded-port")
+                {
+                    continue
+                }
+                if !named.isEmpty && named.contains(where: { HeaderName.equals(name, ignoringCase: $0) }) { continue }
                 headers.add(name: name, value: value)
             }
         } else {
@@ -95,11 +94,16 @@ public struct HTTPPlan: Sendable {
         return .success(HTTPRequestHead(version: .http1_1, method: method ?? values.head.method, uri: target, headers: headers))
     }
 
-    /// Header names listed in `Connection`, which are hop-by-hop for this message.
-    static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
-        var tokens = Set<String>()
-        for value in headers["connection"] {
-            for token in value.split(separator: ",") { tokens.insert(token.trimmingSpaces().lowercased()) }
+    /// Header names listed in `Connection`, which are hop-by-hop for this message (`close` and
+    /// `keep-alive` are options, not names, and are skipped).
+    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
+        var tokens: [String] = []
+        for (name, value) in headers where HeaderName.equals(name, "connection") {
+            for token in value.split(separator: ",") {
+                let text = token.trimmingSpaces()
+                if HeaderName.equals(text, "close") || HeaderName.equals(text, "keep-alive") || text.isEmpty { continue }
+                tokens.append(text)
+            }
         }
         return tokens
     }
@@ -108,9 +112,10 @@ public struct HTTPPlan: Sendable {
     public static func clientHeaders(fromUpstream headers: HTTPHeaders) -> HTTPHeaders {
         let named = connectionTokens(headers)
         var result = HTTPHeaders()
+        result.reserveCapacity(headers.count)
         for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || named.contains(lower) { continue }
+            if HeaderName.isHopByHop(name) { continue }
+            if !named.isEmpty && named.contains(where: { HeaderName.equals(name, ignoringCase: $0) }) { continue }
             result.add(name: name, value: value)
         }
         return result

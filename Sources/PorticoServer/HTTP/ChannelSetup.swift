@@ -43,8 +43,9 @@ enum ChannelSetup {
     }
 
     static func configureHTTP1(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
+        // Idle and stalled connections are closed by the loop's sweep, not an IdleStateHandler,
+        // which would re-arm a timer on every read.
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
         try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
         try sync.addHandler(ConnectionHandler(state: state, info: info))
@@ -63,6 +64,7 @@ enum ChannelSetup {
             }
         }
         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
+        try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
     }
 }
 
@@ -114,5 +116,18 @@ final class PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler {
         // The handlers just added follow this one: hand them what was read, then step aside.
         context.fireChannelRead(wrapInboundOut(buffer))
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
+/// Closes an HTTP/2 connection on which nothing was read for the idle timeout.
+final class CloseOnIdleHandler: ChannelInboundHandler {
+    typealias InboundIn = Any
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -15,7 +15,7 @@ struct ConnectionInfo: Sendable {
 /// Serves one downstream HTTP/1 connection (or one HTTP/2 stream): runs `Pipeline.decide` on each
 /// request head, then answers directly or drives an upstream connection from the loop's pool.
 /// Request and response bodies stream both ways with backpressure; pipelined requests queue here.
-final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
     /// Input after a fatal request error is dropped until the connection closes.
     private var ignoringInput = false
     private var needsFlush = false
+    /// When the client last sent bytes that reached us (uptime nanoseconds), for the idle sweep.
+    private var lastActivityNanos: UInt64 = NIODeadline.now().uptimeNanoseconds
 
     /// Queued parts above which reading pauses (a client pipelining faster than we answer).
     private static let maxQueuedParts = 64
@@ -54,6 +56,7 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if ignoringInput { return }
+        lastActivityNanos = state.uptimeNanos
         let part = unwrapInboundIn(data)
         if let exchange, exchange.requestComplete || !queued.isEmpty {
             queued.append(part)
@@ -113,13 +116,17 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         context.fireChannelWritabilityChanged()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            // Idle keep-alive connection, or a client that stopped sending mid-request.
-            if exchange == nil || exchange?.requestComplete == false { context.close(promise: nil) }
-            return
+    /// Called by the loop's once-a-second sweep: closes a keep-alive connection idle for longer
+    /// than `idle`, or a client that stopped sending in the middle of a request for longer than
+    /// `stalled`. A request waiting for its integration is left to the integration timeout.
+    func sweep(now: UInt64, idle: UInt64, stalled: UInt64) {
+        guard let context else { return }
+        let quiet = now &- lastActivityNanos
+        if let exchange {
+            if !exchange.requestComplete && quiet > stalled { context.close(promise: nil) }
+        } else if quiet > idle {
+            context.close(promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -227,8 +234,7 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         exchange.upstreamHead = head
         exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
         if exchange.timeout == nil {
-            exchange.timeout = state.loop.assumeIsolated().scheduleTask(in: plan.timeout) { [weak self, weak exchange] in
-                guard let self, let exchange else { return }
+            exchange.timeout = state.loop.assumeIsolated().scheduleTask(in: plan.timeout) { [self] in
                 self.integrationTimedOut(exchange)
             }
         }
@@ -238,8 +244,8 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
             return
         }
         exchange.reusedConnection = false
-        state.pool.connect(plan.upstream).assumeIsolated().whenComplete { [weak self] result in
-            guard let self, self.exchange === exchange, exchange.upstreamHead != nil else {
+        state.pool.connect(plan.upstream).assumeIsolated().whenComplete { [self] result in
+            guard self.exchange === exchange, exchange.upstreamHead != nil else {
                 if case .success(let connection) = result { connection.channel.close(promise: nil) }
                 return
             }
@@ -429,7 +435,7 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         var head = responseHead(status: response.status, exchange: exchange)
         var hasContentType = false
         for (name, value) in response.headers {
-            hasContentType = hasContentType || name.lowercased() == "content-type"
+            hasContentType = hasContentType || HeaderName.equals(name, "content-type")
             head.headers.add(name: name, value: value)
         }
         if !hasContentType, let contentType = response.contentType { head.headers.add(name: "content-type", value: contentType) }
@@ -479,18 +485,21 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         flushDownstream()
     }
 
-    private static let remappedHeaders: Set<String> = ["date", "server", "authorization", "www-authenticate", "content-md5"]
+    /// Upstream response headers that REST APIs return as `x-amzn-Remapped-<name>` (AWS's table).
+    private static func isRemapped(_ name: String) -> Bool {
+        HeaderName.equals(name, "server") || HeaderName.equals(name, "authorization")
+            || HeaderName.equals(name, "www-authenticate") || HeaderName.equals(name, "content-md5")
+    }
 
     private func writeProxiedHead(_ upstream: HTTPResponseHead, exchange: Exchange) {
         var head = responseHead(status: upstream.status, exchange: exchange)
         let rest = exchange.routed.apiType == .rest
         for (name, value) in HTTPPlan.clientHeaders(fromUpstream: upstream.headers) {
-            let lower = name.lowercased()
-            if lower == "date" {
+            if HeaderName.equals(name, "date") {
                 if rest { head.headers.add(name: "x-amzn-Remapped-Date", value: value) }
                 continue
             }
-            if rest && Self.remappedHeaders.contains(lower) {
+            if rest && Self.isRemapped(name) {
                 head.headers.add(name: "x-amzn-Remapped-\(name)", value: value)
                 continue
             }
@@ -562,9 +571,12 @@ final class ConnectionHandler: ChannelDuplexHandler, UpstreamOwner {
         let elapsedNanos = NIODeadline.now().uptimeNanoseconds - exchange.startNanos
         let integrationMillis = exchange.integrationLatencyNanos.map { Double($0) / 1_000_000 }
         state.metrics.record(
-            GatewayMetrics.Labels(
-                api: exchange.routed.apiID, stage: exchange.routed.stage, method: exchange.head.method.rawValue,
-                resource: exchange.routed.resourcePath),
+            route: exchange.routed.route,
+            labels: {
+                GatewayMetrics.Labels(
+                    api: exchange.routed.apiID, stage: exchange.routed.stage,
+                    method: exchange.routed.route?.method ?? "-", resource: exchange.routed.resourcePath)
+            },
             status: exchange.status, latencyMillis: Double(elapsedNanos) / 1_000_000, integrationMillis: integrationMillis
         )
         guard let format = state.accessLogFormat else { return }

@@ -2,8 +2,9 @@ import PorticoPipeline
 
 /// Request metrics named after API Gateway's CloudWatch metrics (Count, 4XXError, 5XXError,
 /// Latency, IntegrationLatency), kept per event loop and merged when `/metrics` is scraped, so the
-/// request path increments plain integers. Labels: api, stage, method, resource — bounded by the
-/// definition (unmatched requests share resource "-").
+/// request path increments plain integers. Labels: api, stage, method, resource — the route's own
+/// method and resource path (`ANY`, `/{proxy+}`), so their number is bounded by the definition;
+/// unmatched requests share method and resource "-".
 final class GatewayMetrics {
     struct Labels: Hashable, Sendable {
         var api: String
@@ -25,6 +26,19 @@ final class GatewayMetrics {
         var integrationCount = 0
         var integrationSumMillis = 0.0
 
+        mutating func add(status: Int, latencyMillis: Double, integrationMillis: Double?) {
+            count += 1
+            if (400..<500).contains(status) { errors4xx += 1 }
+            if status >= 500 { errors5xx += 1 }
+            latencySumMillis += latencyMillis
+            if let bucket = GatewayMetrics.buckets.firstIndex(where: { latencyMillis <= $0 }) { latencyBuckets[bucket] += 1 }
+            if let integrationMillis {
+                integrationCount += 1
+                integrationSumMillis += integrationMillis
+                if let bucket = GatewayMetrics.buckets.firstIndex(where: { integrationMillis <= $0 }) { integrationBuckets[bucket] += 1 }
+            }
+        }
+
         mutating func merge(_ other: Cell) {
             count += other.count
             errors4xx += other.errors4xx
@@ -39,22 +53,35 @@ final class GatewayMetrics {
         }
     }
 
-    private(set) var cells: [Labels: Cell] = [:]
+    /// Cells of matched routes, keyed by the route object (hashing a pointer, not four strings);
+    /// the route is kept so its identifier cannot be reused while the cell exists.
+    private var routeCells: [ObjectIdentifier: (route: CompiledRoute, labels: Labels, cell: Cell)] = [:]
+    /// Unmatched requests, and routes of snapshots that a reload replaced.
+    private var labelCells: [Labels: Cell] = [:]
 
-    func record(_ labels: Labels, status: Int, latencyMillis: Double, integrationMillis: Double?) {
-        var cell = cells[labels] ?? Cell()
-        cell.count += 1
-        if (400..<500).contains(status) { cell.errors4xx += 1 }
-        if status >= 500 { cell.errors5xx += 1 }
-        cell.latencySumMillis += latencyMillis
-        if let bucket = Self.buckets.firstIndex(where: { latencyMillis <= $0 }) { cell.latencyBuckets[bucket] += 1 }
-        if let integrationMillis {
-            cell.integrationCount += 1
-            cell.integrationSumMillis += integrationMillis
-            if let bucket = Self.buckets.firstIndex(where: { integrationMillis <= $0 }) { cell.integrationBuckets[bucket] += 1 }
-        }
-        cells[labels] = cell
+    /// Every cell by labels, for the scrape.
+    var cells: [Labels: Cell] {
+        var result = labelCells
+        for entry in routeCells.values { result[entry.labels, default: Cell()].merge(entry.cell) }
+        return result
     }
+
+    /// After a reload: fold the old routes' cells into label-keyed ones and release the routes.
+    func retireRoutes() {
+        for entry in routeCells.values { labelCells[entry.labels, default: Cell()].merge(entry.cell) }
+        routeCells.removeAll()
+    }
+
+    func record(route: CompiledRoute?, labels: () -> Labels, status: Int, latencyMillis: Double, integrationMillis: Double?) {
+        if let route {
+            let key = ObjectIdentifier(route)
+            if routeCells[key] == nil { routeCells[key] = (route, labels(), Cell()) }
+            routeCells[key]!.cell.add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis)
+        } else {
+            labelCells[labels(), default: Cell()].add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis)
+        }
+    }
+
 
     /// Prometheus text exposition of merged cells.
     static func render(_ cells: [Labels: Cell]) -> String {

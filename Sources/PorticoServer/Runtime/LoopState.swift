@@ -31,6 +31,7 @@ final class LoopState: @unchecked Sendable {
     }
 
     func install(_ gateway: CompiledGateway) {
+        if self.gateway !== gateway { metrics.retireRoutes() }
         self.gateway = gateway
         accessLogFormat = gateway.accessLog.enabled ? AccessLogFormat(gateway.accessLog.format) : nil
     }
@@ -45,6 +46,18 @@ final class LoopState: @unchecked Sendable {
             httpDate = CivilTime(epochSeconds: seconds).httpDate
         }
         return seconds * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    /// Monotonic nanoseconds, for activity stamps.
+    var uptimeNanos: UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    /// Closes idle and stalled connections (see `ConnectionHandler.sweep`).
+    func sweepConnections() {
+        let limits = gateway.limits
+        let now = uptimeNanos
+        let idle = UInt64(limits.idleTimeoutSeconds) * 1_000_000_000
+        let stalled = UInt64(limits.requestHeadTimeoutSeconds) * 1_000_000_000
+        for handler in connections.values { handler.sweep(now: now, idle: idle, stalled: stalled) }
     }
 
     /// Starts draining: idle keep-alive connections close now, busy ones after their response.

@@ -82,7 +82,7 @@ final class UpstreamConnection {
     let channel: Channel
     let handler: UpstreamHandler
     let address: UpstreamAddress
-    weak var pool: UpstreamPool?
+    let pool: UpstreamPool?
 
     init(channel: Channel, handler: UpstreamHandler, address: UpstreamAddress, pool: UpstreamPool) {
         self.channel = channel
