@@ -84,7 +84,9 @@ public enum Pipeline {
             }
         case .http(let plan):
             let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
-            switch plan.upstreamHead(for: values, forwarded: forwarded, hasBody: hasBody(head)) {
+            // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
+            let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
+            switch plan.upstreamHead(for: values, forwarded: forwarded, hasBody: hasBody(head), appendPath: appendPath) {
             case .success(let upstream): return .forward(plan, head: upstream)
             case .failure(let error): return .fail(error)
             }

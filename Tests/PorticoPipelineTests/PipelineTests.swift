@@ -89,6 +89,20 @@ import Testing
         #expect(decide(gateway, .GET, "/pets").0.upstreamHead?.uri == "/pets")
     }
 
+    @Test func httpAPIDefaultRouteGetsTheWholePath() throws {
+        let yaml = """
+            openapi: 3.0.1
+            info: {title: t, version: "1"}
+            paths:
+              $default:
+                x-amazon-apigateway-any-method:
+                  x-amazon-apigateway-integration: \(proxy("https://petstore-demo-endpoint.execute-api.com"))
+            """
+        let gateway = try compileAPI(yaml, type: .http, stages: [Stage(name: "$default")])
+        #expect(decide(gateway, .POST, "/store/checkout?x=1").0.upstreamHead?.uri == "/store/checkout?x=1")
+        #expect(decide(gateway, .GET, "/").0.upstreamHead?.uri == "/")
+    }
+
     @Test func mockSelectsTheIntegrationResponseByStatus() throws {
         let response = try #require(decide(try gateway(), .GET, "/prod/mock").0.prepared)
         #expect(response.status == .created)

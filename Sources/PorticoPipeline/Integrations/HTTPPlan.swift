@@ -27,8 +27,10 @@ public struct HTTPPlan: Sendable {
     public let responses: IntegrationResponses?
 
     /// The request to send upstream, or the gateway error that stops it.
+    ///
+    /// `appendPath` is the request path that HTTP APIs append to the URI of the `$default` route.
     public func upstreamHead(
-        for values: RequestValues, forwarded: ForwardedInfo, hasBody: Bool
+        for values: RequestValues, forwarded: ForwardedInfo, hasBody: Bool, appendPath: Substring? = nil
     ) -> Result<HTTPRequestHead, GatewayError> {
         var target = ""
         for piece in pathPieces {
@@ -44,6 +46,10 @@ public struct HTTPPlan: Sendable {
                     return .failure(.internalError)
                 }
             }
+        }
+        if let appendPath, appendPath != "/" || target.isEmpty {
+            if target.hasSuffix("/") { target.removeLast() }
+            target += appendPath
         }
         if target.isEmpty { target = "/" }
         var query = uriQuery ?? ""
