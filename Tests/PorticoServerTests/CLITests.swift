@@ -135,6 +135,14 @@ import Testing
         }
         #expect(version == "v2")
 
+        // A changed file reloads by itself (polled once a second).
+        try api("v3").write(toFile: directory + "/api.yaml", atomically: true, encoding: .utf8)
+        for _ in 0..<50 where version != "v3" {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            version = (try? RawHTTPClient(port: port).request("GET", "/prod/version").text) ?? ""
+        }
+        #expect(version == "v3")
+
         // SIGTERM: a request in flight still completes, then the process exits 0.
         let slow = Task.detached { try? RawHTTPClient(port: port).request("GET", "/prod/up/delay/400").status }
         try await Task.sleep(nanoseconds: 150_000_000)

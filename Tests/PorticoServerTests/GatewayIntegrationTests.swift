@@ -160,6 +160,24 @@ import Testing
         }
     }
 
+    @Test func vanishingClientsDoNotDisturbOthers() async throws {
+        try await withGateway { gateway, upstream in
+            var clients: [RawHTTPClient] = []
+            for _ in 0..<5 {
+                let client = try gateway.client()
+                try client.send("GET /prod/proxy/delay/300 HTTP/1.1\r\nHost: a\r\n\r\n")
+                try client.send("POST /prod/proxy/sink HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\npartial")
+                clients.append(client)
+            }
+            try await Task.sleep(nanoseconds: 150_000_000)
+            clients.removeAll()  // the clients vanish mid-exchange
+            try await Task.sleep(nanoseconds: 400_000_000)
+            let client = try gateway.client()
+            for _ in 0..<3 { #expect(try client.request("GET", "/prod/proxy/echo/ok").status == 200) }
+            #expect(upstream.received.filter { $0.uri == "/delay/300" }.count == 5)
+        }
+    }
+
     @Test func httpIntegrationMapsStatusAndHeaders() async throws {
         try await withGateway { gateway, _ in
             let response = try gateway.client().request("GET", "/prod/mapped")
