@@ -21,16 +21,7 @@ import Testing
         .appendingPathComponent("examples").path
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary!)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProgram(binary!, arguments)
     }
 
     @Test(.enabled(if: binary != nil)) func validateReportsEveryProblemWithItsPlace() throws {

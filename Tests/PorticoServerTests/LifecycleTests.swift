@@ -15,17 +15,7 @@ import Testing
                 apis:
                   - {name: a, id: api1, type: REST, definition: api.yaml, stages: [{name: prod}]}
                 """,
-            "api.yaml": """
-                openapi: 3.0.1
-                info: {title: a, version: "1"}
-                paths:
-                  /hello:
-                    get:
-                      x-amazon-apigateway-integration:
-                        type: mock
-                        requestTemplates: {application/json: '{"statusCode": 200}'}
-                        responses: {default: {statusCode: "200", responseTemplates: {application/json: '\(message)'}}}
-                """,
+            "api.yaml": mockAPIDocument(body: message),
         ]
     }
 

@@ -7,29 +7,10 @@ import Testing
     static let hasCurl = FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
     static let hasOpenSSL = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
-    static let api = """
-        openapi: 3.0.1
-        info: {title: a, version: "1"}
-        paths:
-          /hello:
-            get:
-              x-amazon-apigateway-integration:
-                type: mock
-                requestTemplates: {application/json: '{"statusCode": 200}'}
-                responses: {default: {statusCode: "200", responseTemplates: {application/json: '{"hello": "world"}'}}}
-        """
+    static let api = mockAPIDocument(body: #"{"hello": "world"}"#)
 
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try runProgram(arguments[0], Array(arguments.dropFirst()), includeErrors: false).output
     }
 
     @Test(.enabled(if: hasCurl)) func h2cWithPriorKnowledge() async throws {

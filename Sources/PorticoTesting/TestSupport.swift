@@ -1,0 +1,31 @@
+import Foundation
+
+/// Runs a program to completion; returns its exit status and what it printed (standard error too
+/// when `includeErrors`).
+public func runProgram(_ path: String, _ arguments: [String], includeErrors: Bool = true) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = includeErrors ? pipe : FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// An OpenAPI document with one MOCK route, `GET /{path}`, answering 200 with `body`.
+public func mockAPIDocument(path: String = "hello", body: String) -> String {
+    """
+    openapi: 3.0.1
+    info: {title: mock, version: "1"}
+    paths:
+      /\(path):
+        get:
+          x-amazon-apigateway-integration:
+            type: mock
+            requestTemplates: {application/json: '{"statusCode": 200}'}
+            responses: {default: {statusCode: "200", responseTemplates: {application/json: '\(body)'}}}
+    """
+}
