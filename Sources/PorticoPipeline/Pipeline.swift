@@ -18,8 +18,8 @@ public enum Pipeline {
     public enum Decision: Sendable {
         /// Answer without an upstream (MOCK).
         case respond(PreparedResponse)
-        /// Send `head` upstream per `plan`, then stream or map the response back.
-        case forward(HTTPPlan, head: HTTPRequestHead)
+        /// Send `request` upstream per `plan`, then stream or map the response back.
+        case forward(HTTPPlan, request: UpstreamRequest)
         case fail(GatewayError)
     }
 
@@ -37,14 +37,14 @@ public enum Pipeline {
     }
 
     /// Decides what to do with a request head. `path` and `query` are the raw target's parts.
-    public static func decide(
-        head: HTTPRequestHead, path: Substring, query: Substring, requestID: String, sourceIP: String,
+    public static func decide<Head: RequestHead>(
+        head: Head, path: Substring, query: Substring, requestID: String, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
         let apiPath: Substring
-        switch gateway.resolve(host: head.headers.first(name: "host").map { Substring($0) }, path: path) {
+        switch gateway.resolve(host: head.field("host").map { Substring($0) }, path: path) {
         case .notFound(let type):
             routed.apiType = type
             return .fail(.missingAuthenticationToken)
@@ -57,8 +57,8 @@ public enum Pipeline {
         routed.stage = stage.name
 
         // 2. limits
-        if headerBytes(head) > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > gateway.limits.maxPayloadBytes {
+        if head.headLength > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }
+        if let length = head.declaredLength, length > gateway.limits.maxPayloadBytes {
             return .fail(.requestTooLarge)
         }
         guard PercentEncoding.isValid(apiPath) else { return .fail(.badRequest) }
@@ -78,7 +78,7 @@ public enum Pipeline {
         case .unavailable(let error, _):
             return .fail(error)
         case .mock(let plan):
-            switch plan.respond(contentType: head.headers.first(name: "content-type"), accept: head.headers.first(name: "accept")) {
+            switch plan.respond(contentType: head.field("content-type"), accept: head.field("accept")) {
             case .success(let response): return .respond(response)
             case .failure(let error): return .fail(error)
             }
@@ -86,23 +86,11 @@ public enum Pipeline {
             let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
             let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
-            switch plan.upstreamHead(for: values, forwarded: forwarded, hasBody: hasBody(head), appendPath: appendPath) {
-            case .success(let upstream): return .forward(plan, head: upstream)
+            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath) {
+            case .success(let request): return .forward(plan, request: request)
             case .failure(let error): return .fail(error)
             }
         }
-    }
-
-    /// Size of the request line and headers as AWS counts them against its 10,240-byte limit.
-    static func headerBytes(_ head: HTTPRequestHead) -> Int {
-        var total = head.uri.utf8.count
-        for (name, value) in head.headers { total += name.utf8.count + value.utf8.count + 4 }
-        return total
-    }
-
-    static func hasBody(_ head: HTTPRequestHead) -> Bool {
-        if let length = head.headers.first(name: "content-length") { return length != "0" }
-        return head.headers.contains(name: "transfer-encoding")
     }
 
     /// Splits a request target into path and query (`/a?b=1` → `/a`, `b=1`).

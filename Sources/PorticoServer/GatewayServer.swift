@@ -149,7 +149,7 @@ public final class GatewayServer: Sendable {
         }
         for state in states.all {
             try? await state.loop.submit {
-                for handler in state.connections.values { handler.forceClose() }
+                for driver in state.connections.values { driver.wire.close() }
                 state.pool.closeAll()
                 state.accessLog.flush()
             }.get()

@@ -45,9 +45,13 @@ extension Pipeline.Decision {
         return nil
     }
 
+    /// The upstream request, parsed back from the bytes Portico would send.
     var upstreamHead: HTTPRequestHead? {
-        if case .forward(_, let head) = self { return head }
-        return nil
+        guard case .forward(_, let request) = self,
+              let (head, consumed) = try? HTTP1Parser.parseRequestHead(request.head, limit: 65_536),
+              consumed == request.head.readableBytes
+        else { return nil }
+        return HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: head.fields.httpHeaders)
     }
 
     var prepared: PreparedResponse? {

@@ -26,12 +26,12 @@ public struct HTTPPlan: Sendable {
     /// For HTTP (non-proxy) integrations.
     public let responses: IntegrationResponses?
 
-    /// The request to send upstream, or the gateway error that stops it.
+    /// The request head to send upstream, written as bytes, or the gateway error that stops it.
     ///
     /// `appendPath` is the request path that HTTP APIs append to the URI of the `$default` route.
-    public func upstreamHead(
-        for values: RequestValues, forwarded: ForwardedInfo, hasBody: Bool, appendPath: Substring? = nil
-    ) -> Result<HTTPRequestHead, GatewayError> {
+    public func upstreamRequest<Head: RequestHead>(
+        for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil
+    ) -> Result<UpstreamRequest, GatewayError> {
         var target = ""
         for piece in pathPieces {
             switch piece {
@@ -64,67 +64,86 @@ public struct HTTPPlan: Sendable {
         }
         if !query.isEmpty { target += "?" + query }
 
-        let incoming = values.head.headers
-        var headers = HTTPHeaders()
-        if isProxy {
-            let named = Self.connectionTokens(incoming)
-            headers.reserveCapacity(incoming.count + 4)
-            for (name, value) in incoming {
-                if HeaderName.isHopByHop(name) || HeaderName.equals(name, "host") { continue }
-                if HeaderName.equals(name, "x-forwarded-for") || HeaderName.equals(name, "x-forwarded-proto")
-                    || HeaderName.equals(name, "x-forwarded-port")
-                {
-                    continue
-                }
-                if !named.isEmpty && named.contains(where: { HeaderName.equals(name, ignoringCase: $0) }) { continue }
-                headers.add(name: name, value: value)
+        let head = values.head
+        let upstreamMethod = method ?? head.method
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(512)
+        HTTP1Writer.writeRequestLine(method: upstreamMethod, target: target, into: &buffer)
+        let named = isProxy ? Self.connectionTokens(head.field("connection")) : []
+        var forwardedFor = ""
+        head.forEachField { name, value in
+            if HTTP1Bytes.equalsLowercase(name, "x-forwarded-for") {
+                forwardedFor += forwardedFor.isEmpty ? "" : ", "
+                forwardedFor += String(decoding: value, as: UTF8.self)
+                return
             }
-        } else {
-            for name in ["content-type", "content-length"] {
-                for value in incoming[name] { headers.add(name: name, value: value) }
+            if isProxy {
+                if Self.isDropped(name) { return }
+                if !named.isEmpty && named.contains(where: { Self.equals(name, $0) }) { return }
+                if headerMappings.contains(where: { Self.equals(name, $0.name) }) { return }
+            } else if !HTTP1Bytes.equalsLowercase(name, "content-type") {
+                return
             }
+            HTTP1Writer.writeField(name, value, into: &buffer)
         }
         for (name, source) in headerMappings {
-            if let value = values.value(of: source) { headers.replaceOrAdd(name: name, value: value) }
+            if let value = values.value(of: source) { HTTP1Writer.writeField(name, value, into: &buffer) }
         }
-        if hasBody, !headers.contains(name: "content-length") {
-            headers.add(name: "transfer-encoding", value: "chunked")
-        } else if !hasBody, !headers.contains(name: "content-length"), (method ?? values.head.method).hasRequestBody {
-            headers.add(name: "content-length", value: "0")
+        let chunked: Bool
+        if let length = head.declaredLength {
+            chunked = false
+            buffer.writeStaticString("content-length: ")
+            HTTP1Writer.writeDecimal(length, into: &buffer)
+            buffer.writeStaticString("\r\n")
+        } else if head.hasBody {
+            chunked = true
+            buffer.writeStaticString("transfer-encoding: chunked\r\n")
+        } else {
+            chunked = false
+            if upstreamMethod.hasRequestBody { buffer.writeStaticString("content-length: 0\r\n") }
         }
-        headers.add(name: "host", value: upstream.hostHeader)
-        let previous = incoming["x-forwarded-for"].joined(separator: ", ")
-        headers.add(name: "x-forwarded-for", value: previous.isEmpty ? values.sourceIP : previous + ", " + values.sourceIP)
-        headers.add(name: "x-forwarded-proto", value: forwarded.proto)
-        headers.add(name: "x-forwarded-port", value: String(forwarded.port))
-        return .success(HTTPRequestHead(version: .http1_1, method: method ?? values.head.method, uri: target, headers: headers))
+        HTTP1Writer.writeField("host", upstream.hostHeader, into: &buffer)
+        HTTP1Writer.writeField("x-forwarded-for", forwardedFor.isEmpty ? values.sourceIP : forwardedFor + ", " + values.sourceIP, into: &buffer)
+        HTTP1Writer.writeField("x-forwarded-proto", forwarded.proto, into: &buffer)
+        buffer.writeStaticString("x-forwarded-port: ")
+        HTTP1Writer.writeDecimal(forwarded.port, into: &buffer)
+        buffer.writeStaticString("\r\n\r\n")
+        return .success(UpstreamRequest(head: buffer, method: upstreamMethod, chunked: chunked))
     }
 
-    /// Header names listed in `Connection`, which are hop-by-hop for this message (`close` and
-    /// `keep-alive` are options, not names, and are skipped).
-    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
+    /// Request fields never forwarded: hop-by-hop ones, those Portico sets itself, and the framing
+    /// fields it writes anew.
+    static func isDropped(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: return HTTP1Bytes.equalsLowercase(name, "te")
+        case 4: return HTTP1Bytes.equalsLowercase(name, "host")
+        case 7: return HTTP1Bytes.equalsLowercase(name, "trailer") || HTTP1Bytes.equalsLowercase(name, "upgrade")
+        case 10: return HTTP1Bytes.equalsLowercase(name, "connection") || HTTP1Bytes.equalsLowercase(name, "keep-alive")
+        case 14: return HTTP1Bytes.equalsLowercase(name, "content-length")
+        case 16: return HTTP1Bytes.equalsLowercase(name, "proxy-connection") || HTTP1Bytes.equalsLowercase(name, "x-forwarded-port")
+        case 17: return HTTP1Bytes.equalsLowercase(name, "transfer-encoding") || HTTP1Bytes.equalsLowercase(name, "x-forwarded-proto")
+        case 18: return HTTP1Bytes.equalsLowercase(name, "proxy-authenticate")
+        case 19: return HTTP1Bytes.equalsLowercase(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { HTTP1Bytes.equalsIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Field names listed in a `Connection` value, which are hop-by-hop for this message (`close`
+    /// and `keep-alive` are options, not names, and are skipped).
+    static func connectionTokens(_ value: String?) -> [String] {
+        guard let value else { return [] }
         var tokens: [String] = []
-        for (name, value) in headers where HeaderName.equals(name, "connection") {
-            for token in value.split(separator: ",") {
-                let text = token.trimmingSpaces()
-                if HeaderName.equals(text, "close") || HeaderName.equals(text, "keep-alive") || text.isEmpty { continue }
-                tokens.append(text)
-            }
+        for token in value.split(separator: ",") {
+            let text = token.trimmingSpaces()
+            if HeaderName.equals(text, "close") || HeaderName.equals(text, "keep-alive") || text.isEmpty { continue }
+            tokens.append(text)
         }
         return tokens
-    }
-
-    /// The upstream response's headers as the client gets them: hop-by-hop ones removed.
-    public static func clientHeaders(fromUpstream headers: HTTPHeaders) -> HTTPHeaders {
-        let named = connectionTokens(headers)
-        var result = HTTPHeaders()
-        result.reserveCapacity(headers.count)
-        for (name, value) in headers {
-            if HeaderName.isHopByHop(name) { continue }
-            if !named.isEmpty && named.contains(where: { HeaderName.equals(name, ignoringCase: $0) }) { continue }
-            result.add(name: name, value: value)
-        }
-        return result
     }
 }
 
@@ -135,6 +154,14 @@ extension HTTPMethod {
         default: return false
         }
     }
+}
+
+/// The head of a request to send upstream, already written as bytes.
+public struct UpstreamRequest: Sendable {
+    public let head: ByteBuffer
+    public let method: HTTPMethod
+    /// The body must be sent with chunked framing (the client sent it chunked).
+    public let chunked: Bool
 }
 
 /// How the client reached Portico, for `X-Forwarded-Proto` and `X-Forwarded-Port`.

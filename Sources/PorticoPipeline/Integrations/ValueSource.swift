@@ -42,15 +42,15 @@ public enum ValueSource: Sendable, Hashable {
 }
 
 /// Where mapped values are read from for one request.
-public struct RequestValues {
-    public let head: HTTPRequestHead
+public struct RequestValues<Head: RequestHead> {
+    public let head: Head
     public let match: RouteMatch
     public let query: Substring
     public let requestID: String
     public let sourceIP: String
     public let stage: String
 
-    public init(head: HTTPRequestHead, match: RouteMatch, query: Substring, requestID: String, sourceIP: String, stage: String) {
+    public init(head: Head, match: RouteMatch, query: Substring, requestID: String, sourceIP: String, stage: String) {
         self.head = head
         self.match = match
         self.query = query
@@ -64,7 +64,7 @@ public struct RequestValues {
         case .literal(let value): return value
         case .pathParameter(let name): return match.pathParameter(name).map(String.init)
         case .queryParameter(let name): return QueryString.first(name, in: query)
-        case .header(let name): return head.headers.first(name: name)
+        case .header(let name): return head.field(named: name)
         case .requestID: return requestID
         case .sourceIP: return sourceIP
         case .stage: return stage

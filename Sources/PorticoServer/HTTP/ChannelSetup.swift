@@ -45,10 +45,7 @@ enum ChannelSetup {
     static func configureHTTP1(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
         // Idle and stalled connections are closed by the loop's sweep, not an IdleStateHandler,
         // which would re-arm a timer on every read.
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-        try sync.addHandler(ConnectionHandler(state: state, info: info))
+        try channel.pipeline.syncOperations.addHandler(HTTP1Handler(state: state, limits: limits, info: info))
     }
 
     static func configureHTTP2(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
@@ -60,7 +57,7 @@ enum ChannelSetup {
             stream.eventLoop.makeCompletedFuture {
                 let sync = stream.pipeline.syncOperations
                 try sync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try sync.addHandler(ConnectionHandler(state: state, info: info))
+                try sync.addHandler(HTTP2StreamHandler(state: state, info: info))
             }
         }
         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))

@@ -6,19 +6,22 @@ import PorticoPipeline
 final class Exchange {
     enum Action {
         /// Answer with a prepared response (MOCK, gateway errors).
-        case respond(PreparedResponse)
+        case respond
         /// Forward to an upstream per the plan.
         case forward(HTTPPlan)
     }
 
-    let head: HTTPRequestHead
+    let method: HTTPMethod
+    let uri: String
+    let version: HTTPVersion
+    let userAgent: String
     let requestID: String
     let shortID: String
     let startNanos: UInt64
     let startEpochMillis: Int64
     let gateway: CompiledGateway
     var routed: Pipeline.Routed
-    var action: Action
+    var action: Action = .respond
     var keepAlive: Bool
 
     var requestComplete = false
@@ -31,9 +34,11 @@ final class Exchange {
 
     // Upstream side (forwarding only).
     var upstream: UpstreamConnection?
-    var upstreamHead: HTTPRequestHead?
+    /// The request to send; kept until a connection takes it (and for one retry).
+    var upstreamRequest: UpstreamRequest?
+    /// Set while a connection is being opened.
+    var connecting = false
     var pendingBody: [ByteBuffer] = []
-    var pendingEnd = false
     var upstreamRequestComplete = false
     var bodyForwarded = false
     var reusedConnection = false
@@ -46,17 +51,19 @@ final class Exchange {
     var discardUpstreamBody = false
 
     init(
-        head: HTTPRequestHead, requestID: String, shortID: String, startNanos: UInt64, startEpochMillis: Int64,
-        gateway: CompiledGateway, routed: Pipeline.Routed, action: Action, keepAlive: Bool
+        method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: String, shortID: String,
+        startNanos: UInt64, startEpochMillis: Int64, gateway: CompiledGateway, routed: Pipeline.Routed, keepAlive: Bool
     ) {
-        self.head = head
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.userAgent = userAgent
         self.requestID = requestID
         self.shortID = shortID
         self.startNanos = startNanos
         self.startEpochMillis = startEpochMillis
         self.gateway = gateway
         self.routed = routed
-        self.action = action
         self.keepAlive = keepAlive
     }
 

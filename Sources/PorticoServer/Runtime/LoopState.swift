@@ -16,7 +16,7 @@ final class LoopState: @unchecked Sendable {
     let metrics = GatewayMetrics()
     let accessLog: AccessLogBuffer
     /// Open downstream connections, so a drain can close the idle ones.
-    var connections: [ObjectIdentifier: ConnectionHandler] = [:]
+    var connections: [ObjectIdentifier: RequestDriver] = [:]
     var draining = false
 
     private(set) var httpDate: String = ""

@@ -1,23 +1,150 @@
 import NIOCore
 import NIOHTTP1
+import PorticoPipeline
 
-/// The last handler of an upstream channel: forwards response parts to its owner, directly, on the
-/// same event loop (no futures or closures per request), and pauses reads while the client is slow.
+/// What an upstream connection reports to the exchange that currently uses it.
+protocol UpstreamOwner: AnyObject {
+    func upstreamHead(_ head: HTTP1ResponseHead)
+    /// Response payload (chunk framing already removed).
+    func upstreamBody(_ data: ByteBuffer)
+    /// The response ended; `reusable` when the connection may serve another request.
+    func upstreamEnd(reusable: Bool)
+    func upstreamReadComplete()
+    func upstreamFailed(_ error: Error?)
+    func upstreamWritable()
+    /// False while the downstream cannot take more bytes: the upstream then stops reading.
+    var downstreamWritable: Bool { get }
+}
+
+/// The only handler of an upstream channel: parses responses at the byte level (`HTTP1Parser`,
+/// `ChunkedDecoder`), hands heads and payload slices to its owner directly on the same event loop
+/// (no futures or closures per request), and pauses reads while the client is slow.
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    /// The downstream connection using this upstream connection now; nil while pooled. Strong
-    /// references (no `weak`: side-table reference counting is measurably slower), cleared
-    /// whenever an exchange lets go of the connection.
-    var owner: ConnectionHandler?
+    enum State {
+        /// Pooled, or request sent and nothing received yet.
+        case idle
+        case head
+        case length(remaining: Int)
+        case chunked
+        case untilClose
+    }
+
+    /// The exchange using this connection now; nil while pooled. A strong reference (no `weak`:
+    /// side-table reference counting is measurably slower), cleared whenever an exchange lets go.
+    var owner: UpstreamOwner?
     /// Cleared when the channel closes, which breaks the cycle with `UpstreamConnection`.
     var connection: UpstreamConnection?
+    private var state = State.idle
+    private var pending: ByteBuffer?
+    private var decoder = ChunkedDecoder()
+    private var keepAlive = false
+    private var noBody = false
     private var readPending = false
+    private var context: ChannelHandlerContext?
+
+    static let maxHeadBytes = 64 * 1024
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    /// Called when a request is written: its response is expected next.
+    func expectResponse(to method: HTTPMethod) {
+        state = .head
+        noBody = method == .HEAD
+        pending = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        owner?.upstreamRead(unwrapInboundIn(data))
+        var input = unwrapInboundIn(data)
+        guard let owner else {
+            // Bytes from a pooled connection: the upstream is confused; do not reuse it.
+            context.close(promise: nil)
+            return
+        }
+        do {
+            try process(&input, owner: owner)
+        } catch {
+            self.owner = nil
+            state = .idle
+            owner.upstreamFailed(error)
+            context.close(promise: nil)
+        }
+    }
+
+    private func process(_ input: inout ByteBuffer, owner: UpstreamOwner) throws {
+        while input.readableBytes > 0 {
+            switch state {
+            case .idle:
+                throw HTTP1ParseError.malformed("bytes before a request was sent")
+            case .head:
+                var buffer: ByteBuffer
+                if var earlier = pending {
+                    earlier.writeBuffer(&input)
+                    buffer = earlier
+                } else {
+                    buffer = input
+                }
+                input.moveReaderIndex(to: input.writerIndex)
+                guard let (head, consumed) = try HTTP1Parser.parseResponseHead(buffer, limit: Self.maxHeadBytes) else {
+                    pending = buffer
+                    return
+                }
+                pending = nil
+                buffer.moveReaderIndex(forwardBy: consumed)
+                input = buffer
+                if head.status < 200 { continue }  // 100 Continue and friends: the real head follows
+                keepAlive = head.keepAlive
+                if noBody || head.status == 204 || head.status == 304 {
+                    state = .length(remaining: 0)
+                } else if head.isChunked {
+                    decoder = ChunkedDecoder()
+                    state = .chunked
+                } else if let length = head.contentLength {
+                    state = .length(remaining: length)
+                } else {
+                    keepAlive = false
+                    state = .untilClose
+                }
+                owner.upstreamHead(head)
+                if self.owner !== owner { return }
+                if case .length(0) = state {
+                    finish(owner: owner, leftover: input.readableBytes)
+                    return
+                }
+            case .length(let remaining):
+                let take = min(remaining, input.readableBytes)
+                let slice = input.readSlice(length: take)!
+                state = .length(remaining: remaining - take)
+                owner.upstreamBody(slice)
+                if self.owner !== owner { return }
+                if remaining == take {
+                    finish(owner: owner, leftover: input.readableBytes)
+                    return
+                }
+            case .chunked:
+                let done = try decoder.decode(&input) { owner.upstreamBody($0) }
+                if self.owner !== owner { return }
+                if done {
+                    finish(owner: owner, leftover: input.readableBytes)
+                    return
+                }
+            case .untilClose:
+                let slice = input.readSlice(length: input.readableBytes)!
+                owner.upstreamBody(slice)
+                if self.owner !== owner { return }
+            }
+        }
+    }
+
+    private func finish(owner: UpstreamOwner, leftover: Int) {
+        state = .idle
+        self.owner = nil
+        owner.upstreamEnd(reusable: keepAlive && leftover == 0)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -27,17 +154,26 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let owner {
             self.owner = nil
-            owner.upstreamFailed(nil)
+            if case .untilClose = state {
+                state = .idle
+                owner.upstreamEnd(reusable: false)
+                owner.upstreamReadComplete()
+            } else {
+                state = .idle
+                owner.upstreamFailed(nil)
+            }
         } else if let connection {
             connection.pool?.remove(connection)
         }
         connection = nil
+        self.context = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let owner {
             self.owner = nil
+            state = .idle
             owner.upstreamFailed(error)
         }
         context.close(promise: nil)
@@ -56,17 +192,19 @@ final class UpstreamHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Writes from this handler's place, so the bytes skip the rest of the pipeline.
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
     /// Resumes reading after the downstream drained.
-    func resumeReading(context: ChannelHandlerContext) {
-        guard readPending else { return }
+    func resumeReading() {
+        guard readPending, let context else { return }
         readPending = false
         context.read()
-    }
-}
-
-extension UpstreamConnection {
-    func resumeReading() {
-        guard let context = try? channel.pipeline.syncOperations.context(handlerType: UpstreamHandler.self) else { return }
-        handler.resumeReading(context: context)
     }
 }

@@ -38,7 +38,6 @@ final class UpstreamPool {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(tls.handler(serverHostname: address.host)) }
-                    try sync.addHTTPClientHandlers()
                     try sync.addHandler(UpstreamHandler())
                 }
             }
@@ -79,6 +78,33 @@ final class UpstreamPool {
 
 /// One upstream connection: its channel and the handler that reports its events.
 final class UpstreamConnection {
+    /// Writes a request head (and starts expecting its response).
+    func send(_ request: UpstreamRequest) {
+        handler.expectResponse(to: request.method)
+        handler.write(request.head)
+    }
+
+    func sendBody(_ data: ByteBuffer, chunked: Bool) {
+        guard data.readableBytes > 0 else { return }
+        if chunked {
+            var header = channel.allocator.buffer(capacity: 12)
+            HTTP1Writer.writeChunkHeader(size: data.readableBytes, into: &header)
+            handler.write(header)
+            handler.write(data)
+            handler.write(ByteBuffer(staticString: HTTP1Writer.crlf))
+        } else {
+            handler.write(data)
+        }
+    }
+
+    func sendEnd(chunked: Bool) {
+        if chunked { handler.write(ByteBuffer(staticString: HTTP1Writer.lastChunk)) }
+    }
+
+    func resumeReading() { handler.resumeReading() }
+
+    func flush() { handler.flush() }
+
     let channel: Channel
     let handler: UpstreamHandler
     let address: UpstreamAddress

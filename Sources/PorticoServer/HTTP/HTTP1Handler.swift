@@ -1,0 +1,262 @@
+import NIOCore
+import NIOHTTP1
+import PorticoModel
+import PorticoPipeline
+
+/// An HTTP/1.1 connection handled at the byte level: request heads are parsed in place
+/// (`HTTP1Parser`), bodies framed by Content-Length or decoded from chunks, and responses written
+/// as bytes — one write per part, one flush per read cycle. Pipelined requests wait as unparsed
+/// bytes until the one before them is answered.
+final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum BodyState {
+        case none
+        case length(remaining: Int)
+        case chunked(ChunkedDecoder)
+    }
+
+    private let state: LoopState
+    private let limits: Limits
+    private var driver: RequestDriver!
+    private var context: ChannelHandlerContext?
+    /// Received bytes not handled yet (a partial head, or pipelined requests).
+    private var inbound: ByteBuffer?
+    private var body = BodyState.none
+    private var readHeld = false
+    private var ignoringInput = false
+    private var needsFlush = false
+    /// The response being written frames its body in chunks.
+    private var chunkedResponse = false
+    private var output: ByteBuffer
+    private var processing = false
+
+    /// Unhandled bytes above which reading pauses (a client pipelining faster than we answer).
+    private static let maxBufferedBytes = 256 * 1024
+
+    init(state: LoopState, limits: Limits, info: ConnectionInfo) {
+        self.state = state
+        self.limits = limits
+        self.output = ByteBuffer()
+        self.driver = nil
+        self.driver = RequestDriver(state: state, info: info, wire: self)
+    }
+
+    var isHTTP2: Bool { false }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        output = context.channel.allocator.buffer(capacity: 1024)
+        state.connections[ObjectIdentifier(driver)] = driver
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        state.connections[ObjectIdentifier(driver)] = nil
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !ignoringInput else { return }
+        var input = unwrapInboundIn(data)
+        if inbound == nil {
+            inbound = input
+        } else {
+            inbound!.writeBuffer(&input)
+        }
+        driver.lastActivityNanos = state.uptimeNanos
+        processInbound()
+    }
+
+    /// Handles as much of `inbound` as the current exchange allows.
+    private func processInbound() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        while !ignoringInput, var buffer = inbound, buffer.readableBytes > 0 {
+            switch body {
+            case .none:
+                guard driver.isIdle else { return }  // pipelined: wait for the current response
+                let parsed: (head: HTTP1RequestHead, consumed: Int)?
+                do {
+                    parsed = try HTTP1Parser.parseRequestHead(buffer, limit: max(limits.maxHeaderBytes * 2, 16_384))
+                } catch {
+                    malformed(error)
+                    return
+                }
+                guard let (head, consumed) = parsed else { return }
+                buffer.moveReaderIndex(forwardBy: consumed)
+                inbound = buffer
+                if head.isChunked {
+                    body = .chunked(ChunkedDecoder())
+                } else if let length = head.contentLength, length > 0 {
+                    body = .length(remaining: length)
+                }
+                driver.requestHead(head, keepAlive: head.keepAlive, version: head.version, expectsContinue: head.expectsContinue)
+                if case .none = body { driver.requestEnd() }
+            case .length(let remaining):
+                let take = min(remaining, buffer.readableBytes)
+                let slice = buffer.readSlice(length: take)!
+                inbound = buffer
+                body = remaining == take ? .none : .length(remaining: remaining - take)
+                driver.requestBody(slice)
+                if remaining == take { driver.requestEnd() }
+            case .chunked(var decoder):
+                let done: Bool
+                do {
+                    done = try decoder.decode(&buffer) { driver.requestBody($0) }
+                } catch {
+                    malformed(error)
+                    return
+                }
+                inbound = buffer
+                body = done ? .none : .chunked(decoder)
+                if done { driver.requestEnd() }
+            }
+        }
+        if inbound?.readableBytes == 0 { inbound = nil }
+    }
+
+    private func malformed(_ error: HTTP1ParseError) {
+        ignoringInput = true
+        inbound = nil
+        driver.requestMalformed(error)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        driver.readComplete()
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        driver.inactive()
+        inbound = nil
+        state.connections[ObjectIdentifier(driver)] = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        driver.writabilityChanged(writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if ignoringInput || driver.shouldPauseReading || (inbound?.readableBytes ?? 0) > Self.maxBufferedBytes {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func resumeReading() {
+        guard readHeld, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
+    func exchangeFinished() {
+        if inbound != nil { processInbound() }
+        if !driver.isIdle { return }
+        resumeReading()
+    }
+
+    // MARK: Outbound
+
+    func startHead(_ status: HTTPResponseStatus) {
+        HTTP1Writer.writeStatusLine(status, into: &output)
+    }
+
+    func addField(_ name: StaticString, _ value: String) {
+        HTTP1Writer.writeField(name, value, into: &output)
+    }
+
+    func addField(_ name: String, _ value: String) {
+        HTTP1Writer.writeField(name, value, into: &output)
+    }
+
+    func addField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, remapped: Bool) {
+        if remapped { output.writeStaticString("x-amzn-Remapped-") }
+        HTTP1Writer.writeField(name, value, into: &output)
+    }
+
+    func endHead(contentLength: Int?, bodyFollows: Bool, keepAlive: Bool) {
+        chunkedResponse = false
+        if let contentLength {
+            output.writeStaticString("content-length: ")
+            HTTP1Writer.writeDecimal(contentLength, into: &output)
+            output.writeStaticString("\r\n")
+        } else if bodyFollows {
+            chunkedResponse = true
+            output.writeStaticString("transfer-encoding: chunked\r\n")
+        }
+        if !keepAlive { output.writeStaticString("connection: close\r\n") }
+        output.writeStaticString("\r\n")
+    }
+
+    func writeBody(_ data: ByteBuffer) {
+        guard data.readableBytes > 0 else { return }
+        if chunkedResponse {
+            HTTP1Writer.writeChunkHeader(size: data.readableBytes, into: &output)
+            writeOutput()
+            context?.write(wrapOutboundOut(data), promise: nil)
+            output.writeStaticString("\r\n")
+        } else if data.readableBytes <= 1024 && output.readableBytes > 0 {
+            // Small bodies join the head in one buffer: one write.
+            var data = data
+            output.writeBuffer(&data)
+        } else {
+            writeOutput()
+            context?.write(wrapOutboundOut(data), promise: nil)
+        }
+        needsFlush = true
+    }
+
+    func writeEnd(close: Bool) {
+        if chunkedResponse {
+            output.writeStaticString("0\r\n\r\n")
+            chunkedResponse = false
+        }
+        writeOutput()
+        needsFlush = true
+        if close, let context {
+            ignoringInput = true
+            needsFlush = false
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func writeContinue() {
+        output.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+        writeOutput()
+        needsFlush = true
+    }
+
+    /// Hands the bytes gathered in `output` to the channel.
+    private func writeOutput() {
+        guard output.readableBytes > 0, let context else { return }
+        context.write(wrapOutboundOut(output), promise: nil)
+        output = context.channel.allocator.buffer(capacity: 1024)
+    }
+
+    func flush() {
+        writeOutput()
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    func close() {
+        context?.close(promise: nil)
+    }
+}

@@ -1,0 +1,490 @@
+import NIOCore
+import NIOHTTP1
+import PorticoModel
+import PorticoPipeline
+
+/// How a downstream connection reached Portico.
+struct ConnectionInfo: Sendable {
+    var sourceIP: String
+    var forwarded: ForwardedInfo
+    /// `HTTP/1.1` or `HTTP/2.0`, for `$context.protocol`.
+    var protocolName: String
+    var isHTTP2: Bool
+}
+
+/// Drives the exchanges of one downstream connection (or HTTP/2 stream): runs `Pipeline.decide`
+/// on each request head, then answers directly or drives an upstream connection from the loop's
+/// pool. Bodies stream both ways with backpressure. The wire (`DownstreamWire`) does the framing.
+final class RequestDriver: UpstreamOwner {
+    private let state: LoopState
+    private let info: ConnectionInfo
+    unowned(unsafe) let wire: DownstreamWire
+    private(set) var exchange: Exchange?
+    /// Close after the current response (draining, an error that leaves the stream unusable).
+    private(set) var closing = false
+    /// When the client last sent bytes that reached us (uptime nanoseconds), for the idle sweep.
+    var lastActivityNanos: UInt64
+
+    init(state: LoopState, info: ConnectionInfo, wire: DownstreamWire) {
+        self.state = state
+        self.info = info
+        self.wire = wire
+        self.lastActivityNanos = state.uptimeNanos
+    }
+
+    /// Whether a new request head may start now (HTTP/1 pipelining waits for the previous one).
+    var isIdle: Bool { exchange == nil }
+
+    /// Whether the wire should stop reading: the upstream cannot take the body as fast.
+    var shouldPauseReading: Bool { exchange?.upstream?.channel.isWritable == false }
+
+    var downstreamWritable: Bool { wire.isWritable }
+
+    // MARK: Requests
+
+    func requestHead<Head: RequestHead>(_ head: Head, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool) {
+        lastActivityNanos = state.uptimeNanos
+        let now = state.now()
+        let requestID = state.ids.uuid()
+        let shortID = state.ids.shortID()
+        let gateway = state.gateway
+        let (path, query) = Pipeline.splitTarget(head.uri)
+        var routed = Pipeline.Routed(apiType: .rest)
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
+            forwarded: info.forwarded, gateway: gateway, routed: &routed
+        )
+        let exchange = Exchange(
+            method: head.method, uri: head.uri, version: version,
+            userAgent: state.accessLogFormat == nil ? "" : head.field("user-agent") ?? "-",
+            requestID: requestID, shortID: shortID, startNanos: NIODeadline.now().uptimeNanoseconds,
+            startEpochMillis: now, gateway: gateway, routed: routed,
+            keepAlive: keepAlive && !closing && !state.draining
+        )
+        self.exchange = exchange
+        switch decision {
+        case .respond(let response):
+            writePrepared(response, exchange: exchange)
+        case .fail(let error):
+            writeError(error, exchange: exchange)
+        case .forward(let plan, let request):
+            exchange.action = .forward(plan)
+            if expectsContinue { wire.writeContinue() }
+            forward(exchange, plan: plan, request: request)
+        }
+    }
+
+    func requestBody(_ buffer: ByteBuffer) {
+        lastActivityNanos = state.uptimeNanos
+        guard let exchange, !exchange.requestComplete else { return }
+        exchange.bodyBytes += buffer.readableBytes
+        if exchange.bodyBytes > exchange.gateway.limits.maxPayloadBytes {
+            // Over the limit while streaming (chunked bodies): stop here.
+            exchange.requestComplete = true
+            closing = true
+            abandonUpstream(exchange)
+            if exchange.responseStarted { wire.close() } else { writeError(.requestTooLarge, exchange: exchange) }
+            return
+        }
+        guard case .forward = exchange.action else { return }
+        if let upstream = exchange.upstream {
+            upstream.sendBody(buffer, chunked: exchange.upstreamRequest?.chunked ?? false)
+            exchange.upstreamNeedsFlush = true
+            exchange.bodyForwarded = true
+        } else if exchange.connecting {
+            exchange.pendingBody.append(buffer)
+        }
+    }
+
+    func requestEnd() {
+        guard let exchange, !exchange.requestComplete else { return }
+        exchange.requestComplete = true
+        if let upstream = exchange.upstream {
+            upstream.sendEnd(chunked: exchange.upstreamRequest?.chunked ?? false)
+            exchange.upstreamNeedsFlush = true
+            exchange.upstreamRequestComplete = true
+        }
+        finishIfDone(exchange)
+    }
+
+    /// A request the wire could not parse: answer 400 (431 for an oversized head) and close.
+    func requestMalformed(_ error: HTTP1ParseError) {
+        closing = true
+        if let exchange {
+            // Mid-body: the response may already be under way; end the connection.
+            exchange.requestComplete = true
+            abandonUpstream(exchange)
+            if exchange.responseStarted {
+                wire.close()
+            } else {
+                writeError(.badRequest, exchange: exchange)
+            }
+            return
+        }
+        let exchange = Exchange(
+            method: .GET, uri: "-", version: .http1_1, userAgent: "-", requestID: state.ids.uuid(), shortID: state.ids.shortID(),
+            startNanos: NIODeadline.now().uptimeNanoseconds, startEpochMillis: state.now(), gateway: state.gateway,
+            routed: Pipeline.Routed(apiType: state.gateway.apis.first?.type ?? .rest), keepAlive: false
+        )
+        exchange.requestComplete = true
+        self.exchange = exchange
+        writeError(error == .headTooLarge ? .requestHeadersTooLarge : .badRequest, exchange: exchange)
+        wire.flush()
+    }
+
+    func readComplete() {
+        flushUpstream()
+    }
+
+    func inactive() {
+        if let exchange {
+            abandonUpstream(exchange)
+            exchange.timeout?.cancel()
+            if !exchange.responseComplete {
+                exchange.status = exchange.responseStarted ? exchange.status : 499
+                exchange.errorMessage = "client closed the connection"
+                exchange.responseComplete = true
+                exchange.requestComplete = true
+                record(exchange)
+            }
+            self.exchange = nil
+        }
+    }
+
+    func writabilityChanged(writable: Bool) {
+        if writable { exchange?.upstream?.resumeReading() }
+    }
+
+    /// Graceful shutdown: close now if idle, else after the current response.
+    func drain() {
+        if exchange == nil { wire.close() } else { closing = true }
+    }
+
+    // MARK: Upstream
+
+    private func forward(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
+        exchange.upstreamRequest = request
+        exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
+        if exchange.timeout == nil {
+            exchange.timeout = state.loop.assumeIsolated().scheduleTask(in: plan.timeout) { [self] in
+                self.integrationTimedOut(exchange)
+            }
+        }
+        if let connection = state.pool.takeIdle(plan.upstream) {
+            exchange.reusedConnection = true
+            attach(connection, to: exchange)
+            return
+        }
+        exchange.reusedConnection = false
+        exchange.connecting = true
+        state.pool.connect(plan.upstream).assumeIsolated().whenComplete { [self] result in
+            guard self.exchange === exchange, exchange.connecting else {
+                if case .success(let connection) = result { connection.channel.close(promise: nil) }
+                return
+            }
+            exchange.connecting = false
+            switch result {
+            case .success(let connection):
+                self.attach(connection, to: exchange)
+                self.flushUpstream()
+            case .failure(let error):
+                exchange.timeout?.cancel()
+                exchange.errorMessage = "cannot connect to the integration endpoint: \(error)"
+                self.writeError(.integrationFailure, exchange: exchange)
+                self.wire.flush()
+            }
+        }
+    }
+
+    /// Sends the head and whatever body arrived while the connection was being acquired.
+    private func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
+        guard let request = exchange.upstreamRequest else { return }
+        exchange.upstream = connection
+        connection.handler.owner = self
+        connection.send(request)
+        for buffer in exchange.pendingBody {
+            connection.sendBody(buffer, chunked: request.chunked)
+            exchange.bodyForwarded = true
+        }
+        exchange.pendingBody.removeAll()
+        if exchange.requestComplete {
+            connection.sendEnd(chunked: request.chunked)
+            exchange.upstreamRequestComplete = true
+        }
+        exchange.upstreamNeedsFlush = true
+    }
+
+    private func flushUpstream() {
+        guard let exchange, exchange.upstreamNeedsFlush, let upstream = exchange.upstream else { return }
+        exchange.upstreamNeedsFlush = false
+        upstream.flush()
+    }
+
+    func upstreamHead(_ head: HTTP1ResponseHead) {
+        guard let exchange else { return }
+        exchange.timeout?.cancel()
+        exchange.timeout = nil
+        exchange.integrationLatencyNanos = NIODeadline.now().uptimeNanoseconds - exchange.integrationStartNanos
+        guard !exchange.responseStarted, case .forward(let plan) = exchange.action else {
+            exchange.discardUpstreamBody = true
+            return
+        }
+        if plan.isProxy {
+            writeProxiedHead(head, exchange: exchange)
+        } else if let entry = plan.responses?.select(String(head.status)) {
+            writeMappedHead(head, entry: entry, exchange: exchange)
+        } else {
+            exchange.discardUpstreamBody = true
+            exchange.errorMessage = "no integration response matches status \(head.status) and none is default"
+            writeError(.internalError, exchange: exchange)
+        }
+    }
+
+    func upstreamBody(_ data: ByteBuffer) {
+        guard let exchange, !exchange.discardUpstreamBody else { return }
+        exchange.responseBytes += data.readableBytes
+        wire.writeBody(data)
+    }
+
+    func upstreamEnd(reusable: Bool) {
+        guard let exchange else { return }
+        if let connection = exchange.upstream {
+            exchange.upstream = nil
+            if reusable && exchange.upstreamRequestComplete && connection.channel.isActive {
+                state.pool.release(connection)
+            } else {
+                connection.handler.owner = nil
+                connection.channel.close(promise: nil)
+            }
+        }
+        if !exchange.discardUpstreamBody {
+            completeResponse(exchange)
+        } else if exchange.responseComplete {
+            finishIfDone(exchange)
+        }
+        // The upstream's read-complete no longer reaches us once the connection is released.
+        wire.flush()
+    }
+
+    func upstreamReadComplete() {
+        wire.flush()
+    }
+
+    func upstreamWritable() {
+        wire.resumeReading()
+    }
+
+    func upstreamFailed(_ error: Error?) {
+        guard let exchange, let connection = exchange.upstream else { return }
+        exchange.upstream = nil
+        connection.handler.owner = nil
+        connection.channel.close(promise: nil)
+        if exchange.responseStarted {
+            if !exchange.responseComplete { wire.close() }
+            return
+        }
+        // A reused keep-alive connection may have been closed by the upstream just before our
+        // request: retry once on a new connection if no body was sent yet.
+        if exchange.reusedConnection, !exchange.bodyForwarded, !exchange.retried, !exchange.discardUpstreamBody,
+           case .forward(let plan) = exchange.action, let request = exchange.upstreamRequest
+        {
+            exchange.retried = true
+            forward(exchange, plan: plan, request: request)
+            return
+        }
+        exchange.timeout?.cancel()
+        exchange.errorMessage = "the integration endpoint failed: \(error.map { "\($0)" } ?? "connection closed")"
+        writeError(.integrationFailure, exchange: exchange)
+        wire.flush()
+    }
+
+    private func integrationTimedOut(_ exchange: Exchange) {
+        guard self.exchange === exchange, !exchange.responseStarted else { return }
+        exchange.timeout = nil
+        abandonUpstream(exchange)
+        exchange.discardUpstreamBody = true
+        if case .forward(let plan) = exchange.action {
+            exchange.errorMessage = "integration timed out after \(plan.timeoutMillis) ms"
+        }
+        writeError(.integrationTimeout, exchange: exchange)
+        wire.flush()
+    }
+
+    /// Drops the exchange's upstream connection (it cannot be reused mid-exchange).
+    private func abandonUpstream(_ exchange: Exchange) {
+        exchange.connecting = false
+        exchange.pendingBody.removeAll()
+        if let connection = exchange.upstream {
+            exchange.upstream = nil
+            connection.handler.owner = nil
+            connection.channel.close(promise: nil)
+        }
+    }
+
+    // MARK: Responses
+
+    private func startHead(_ status: HTTPResponseStatus, exchange: Exchange) {
+        exchange.responseStarted = true
+        exchange.status = Int(status.code)
+        if closing || state.draining { exchange.keepAlive = false }
+        wire.startHead(status)
+        wire.addField("date", state.httpDate)
+        if exchange.routed.apiType == .rest {
+            wire.addField("x-amzn-RequestId", exchange.requestID)
+            wire.addField("x-amz-apigw-id", exchange.shortID)
+        } else {
+            wire.addField("apigw-requestid", exchange.shortID)
+        }
+    }
+
+    private func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
+        startHead(response.status, exchange: exchange)
+        var hasContentType = false
+        for (name, value) in response.headers {
+            hasContentType = hasContentType || HeaderName.equals(name, "content-type")
+            wire.addField(name, value)
+        }
+        if !hasContentType, let contentType = response.contentType { wire.addField("content-type", contentType) }
+        let length = response.body.readableBytes
+        exchange.responseBytes = length
+        wire.endHead(contentLength: length, bodyFollows: false, keepAlive: exchange.keepAlive)
+        if length > 0, exchange.method != .HEAD { wire.writeBody(response.body) }
+        completeResponse(exchange)
+    }
+
+    private func writeError(_ error: GatewayError, exchange: Exchange) {
+        if exchange.errorMessage.isEmpty { exchange.errorMessage = error.shape(for: exchange.routed.apiType).message }
+        switch error {
+        case .requestTooLarge, .requestHeadersTooLarge, .badRequest:
+            // The rest of this request cannot be trusted or is too big to read: close after answering.
+            exchange.keepAlive = false
+            closing = true
+            exchange.requestComplete = true
+        default:
+            break
+        }
+        writePrepared(error.response(for: exchange.routed.apiType, limits: exchange.gateway.limits), exchange: exchange)
+    }
+
+    /// Upstream response fields that REST APIs return as `x-amzn-Remapped-<name>` (AWS's table).
+    private static func isRemapped(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 4: return HTTP1Bytes.equalsLowercase(name, "date")
+        case 6: return HTTP1Bytes.equalsLowercase(name, "server")
+        case 10: return HTTP1Bytes.equalsLowercase(name, "connection")
+        case 11: return HTTP1Bytes.equalsLowercase(name, "content-md5")
+        case 13: return HTTP1Bytes.equalsLowercase(name, "authorization")
+        case 16: return HTTP1Bytes.equalsLowercase(name, "www-authenticate")
+        default: return false
+        }
+    }
+
+    /// Upstream response fields never passed on as they are: framing and hop-by-hop ones.
+    private static func isHopOrFraming(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: return HTTP1Bytes.equalsLowercase(name, "te")
+        case 7: return HTTP1Bytes.equalsLowercase(name, "trailer") || HTTP1Bytes.equalsLowercase(name, "upgrade")
+        case 10: return HTTP1Bytes.equalsLowercase(name, "connection") || HTTP1Bytes.equalsLowercase(name, "keep-alive")
+        case 14: return HTTP1Bytes.equalsLowercase(name, "content-length")
+        case 16: return HTTP1Bytes.equalsLowercase(name, "proxy-connection")
+        case 17: return HTTP1Bytes.equalsLowercase(name, "transfer-encoding")
+        case 18: return HTTP1Bytes.equalsLowercase(name, "proxy-authenticate")
+        case 19: return HTTP1Bytes.equalsLowercase(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    private func writeProxiedHead(_ upstream: HTTP1ResponseHead, exchange: Exchange) {
+        startHead(HTTPResponseStatus(statusCode: upstream.status), exchange: exchange)
+        let rest = exchange.routed.apiType == .rest
+        let wire = self.wire
+        upstream.fields.bytes.withUnsafeReadableBytes { raw in
+            for field in upstream.fields.fields {
+                let name = UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.nameEnd)])
+                let value = UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)])
+                if rest && Self.isRemapped(name) {
+                    wire.addField(name, value, remapped: true)
+                } else if !Self.isHopOrFraming(name) && !HTTP1Bytes.equalsLowercase(name, "date") {
+                    wire.addField(name, value, remapped: false)
+                }
+            }
+        }
+        endStreamedHead(upstream, exchange: exchange)
+    }
+
+    private func writeMappedHead(_ upstream: HTTP1ResponseHead, entry: IntegrationResponses.Entry, exchange: Exchange) {
+        startHead(entry.status, exchange: exchange)
+        wire.addField("content-type", upstream.fields.first("content-type") ?? "application/json")
+        for (name, source) in entry.headers {
+            switch source {
+            case .literal(let value): wire.addField(name, value)
+            case .integrationHeader(let header):
+                if let value = upstream.fields.first(name: header) { wire.addField(name, value) }
+            }
+        }
+        endStreamedHead(upstream, exchange: exchange)
+    }
+
+    private func endStreamedHead(_ upstream: HTTP1ResponseHead, exchange: Exchange) {
+        let bodyless = exchange.method == .HEAD || upstream.status == 204 || upstream.status == 304
+        wire.endHead(contentLength: upstream.isChunked ? nil : upstream.contentLength, bodyFollows: !bodyless, keepAlive: exchange.keepAlive)
+    }
+
+    private func completeResponse(_ exchange: Exchange) {
+        guard !exchange.responseComplete else { return }
+        exchange.responseComplete = true
+        if !exchange.keepAlive { closing = true }
+        wire.writeEnd(close: !exchange.keepAlive)
+        finishIfDone(exchange)
+    }
+
+    /// After both directions finished: log, count, and let the wire start the next request.
+    private func finishIfDone(_ exchange: Exchange) {
+        guard exchange.isDone, self.exchange === exchange else { return }
+        exchange.timeout?.cancel()
+        record(exchange)
+        self.exchange = nil
+        if exchange.keepAlive {
+            wire.exchangeFinished()
+            // Requests started from buffered bytes are outside a read cycle: flush them here.
+            flushUpstream()
+        }
+    }
+
+    private func record(_ exchange: Exchange) {
+        let elapsedNanos = NIODeadline.now().uptimeNanoseconds - exchange.startNanos
+        let integrationMillis = exchange.integrationLatencyNanos.map { Double($0) / 1_000_000 }
+        state.metrics.record(
+            route: exchange.routed.route,
+            labels: {
+                GatewayMetrics.Labels(
+                    api: exchange.routed.apiID, stage: exchange.routed.stage,
+                    method: exchange.routed.route?.method ?? "-", resource: exchange.routed.resourcePath)
+            },
+            status: exchange.status, latencyMillis: Double(elapsedNanos) / 1_000_000, integrationMillis: integrationMillis
+        )
+        guard let format = state.accessLogFormat else { return }
+        let entry = AccessLogEntry(
+            requestID: exchange.requestID, extendedRequestID: exchange.shortID, sourceIP: info.sourceIP,
+            requestTimeEpochMillis: exchange.startEpochMillis, httpMethod: exchange.method.rawValue,
+            path: String(Pipeline.splitTarget(exchange.uri).path), protocolName: info.protocolName,
+            routed: exchange.routed, status: exchange.status, responseLength: exchange.responseBytes,
+            integrationLatencyMillis: integrationMillis.map { Int($0) } ?? -1,
+            responseLatencyMillis: Int(elapsedNanos / 1_000_000), errorMessage: exchange.errorMessage,
+            userAgent: exchange.userAgent
+        )
+        state.accessLog.append(format.format(entry))
+    }
+
+    /// Called by the loop's once-a-second sweep: closes a keep-alive connection idle for longer
+    /// than `idle`, or a client that stopped sending in the middle of a request for longer than
+    /// `stalled`. A request waiting for its integration is left to the integration timeout.
+    func sweep(now: UInt64, idle: UInt64, stalled: UInt64) {
+        let quiet = now &- lastActivityNanos
+        if let exchange {
+            if !exchange.requestComplete && quiet > stalled { wire.close() }
+        } else if quiet > idle {
+            wire.close()
+        }
+    }
+}
