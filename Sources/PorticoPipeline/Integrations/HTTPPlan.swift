@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// An HTTP or HTTP_PROXY integration of one stage, compiled: the upstream's address parsed, stage
 /// variables substituted, the path template split into pieces, parameter mappings parsed.
-public struct HTTPPlan: Sendable {
+/// A class, so passing it along a request costs one reference, not a copy of every field.
+public final class HTTPPlan: Sendable {
     public enum PathPiece: Sendable, Hashable {
         case literal(String)
         case parameter(String)
@@ -25,6 +26,25 @@ public struct HTTPPlan: Sendable {
     public let headerMappings: [(name: String, source: ValueSource)]
     /// For HTTP (non-proxy) integrations.
     public let responses: IntegrationResponses?
+
+    init(
+        isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
+        timeout: TimeAmount, timeoutMillis: Int, pathMappings: [String: ValueSource],
+        queryMappings: [(name: String, source: ValueSource)], headerMappings: [(name: String, source: ValueSource)],
+        responses: IntegrationResponses?
+    ) {
+        self.isProxy = isProxy
+        self.upstream = upstream
+        self.pathPieces = pathPieces
+        self.uriQuery = uriQuery
+        self.method = method
+        self.timeout = timeout
+        self.timeoutMillis = timeoutMillis
+        self.pathMappings = pathMappings
+        self.queryMappings = queryMappings
+        self.headerMappings = headerMappings
+        self.responses = responses
+    }
 
     /// The request head to send upstream, written as bytes, or the gateway error that stops it.
     ///

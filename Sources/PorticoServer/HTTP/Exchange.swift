@@ -46,7 +46,12 @@ final class Exchange {
     var upstreamNeedsFlush = false
     var integrationStartNanos: UInt64 = 0
     var integrationLatencyNanos: UInt64?
-    var timeout: Scheduled<Void>?
+    // The loop's `TimeoutQueue` links in-flight exchanges through these.
+    var deadlineNanos: UInt64 = 0
+    var timeoutLane: Int64?
+    var timeoutOwner: RequestDriver?
+    var timeoutNext: Exchange?
+    var timeoutPrevious: Exchange?
     /// The upstream response is not sent to the client (already answered, or mapped away).
     var discardUpstreamBody = false
 

@@ -139,7 +139,7 @@ final class RequestDriver: UpstreamOwner {
     func inactive() {
         if let exchange {
             abandonUpstream(exchange)
-            exchange.timeout?.cancel()
+            state.timeouts.remove(exchange)
             if !exchange.responseComplete {
                 exchange.status = exchange.responseStarted ? exchange.status : 499
                 exchange.errorMessage = "client closed the connection"
@@ -165,10 +165,8 @@ final class RequestDriver: UpstreamOwner {
     private func forward(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
         exchange.upstreamRequest = request
         exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
-        if exchange.timeout == nil {
-            exchange.timeout = state.loop.assumeIsolated().scheduleTask(in: plan.timeout) { [self] in
-                self.integrationTimedOut(exchange)
-            }
+        if exchange.timeoutLane == nil {
+            state.timeouts.add(exchange, timeoutNanos: plan.timeout.nanoseconds, owner: self)
         }
         if let connection = state.pool.takeIdle(plan.upstream) {
             exchange.reusedConnection = true
@@ -188,7 +186,7 @@ final class RequestDriver: UpstreamOwner {
                 self.attach(connection, to: exchange)
                 self.flushUpstream()
             case .failure(let error):
-                exchange.timeout?.cancel()
+                state.timeouts.remove(exchange)
                 exchange.errorMessage = "cannot connect to the integration endpoint: \(error)"
                 self.writeError(.integrationFailure, exchange: exchange)
                 self.wire.flush()
@@ -222,8 +220,7 @@ final class RequestDriver: UpstreamOwner {
 
     func upstreamHead(_ head: HTTP1ResponseHead) {
         guard let exchange else { return }
-        exchange.timeout?.cancel()
-        exchange.timeout = nil
+        state.timeouts.remove(exchange)
         exchange.integrationLatencyNanos = NIODeadline.now().uptimeNanoseconds - exchange.integrationStartNanos
         guard !exchange.responseStarted, case .forward(let plan) = exchange.action else {
             exchange.discardUpstreamBody = true
@@ -292,15 +289,14 @@ final class RequestDriver: UpstreamOwner {
             forward(exchange, plan: plan, request: request)
             return
         }
-        exchange.timeout?.cancel()
+        state.timeouts.remove(exchange)
         exchange.errorMessage = "the integration endpoint failed: \(error.map { "\($0)" } ?? "connection closed")"
         writeError(.integrationFailure, exchange: exchange)
         wire.flush()
     }
 
-    private func integrationTimedOut(_ exchange: Exchange) {
+    func integrationTimedOut(_ exchange: Exchange) {
         guard self.exchange === exchange, !exchange.responseStarted else { return }
-        exchange.timeout = nil
         abandonUpstream(exchange)
         exchange.discardUpstreamBody = true
         if case .forward(let plan) = exchange.action {
@@ -441,7 +437,7 @@ final class RequestDriver: UpstreamOwner {
     /// After both directions finished: log, count, and let the wire start the next request.
     private func finishIfDone(_ exchange: Exchange) {
         guard exchange.isDone, self.exchange === exchange else { return }
-        exchange.timeout?.cancel()
+        state.timeouts.remove(exchange)
         record(exchange)
         self.exchange = nil
         if exchange.keepAlive {

@@ -12,6 +12,7 @@ final class LoopState: @unchecked Sendable {
     var gateway: CompiledGateway
     var accessLogFormat: AccessLogFormat?
     let pool: UpstreamPool
+    let timeouts: TimeoutQueue
     var ids = RequestIDGenerator()
     let metrics = GatewayMetrics()
     let accessLog: AccessLogBuffer
@@ -27,6 +28,7 @@ final class LoopState: @unchecked Sendable {
         self.gateway = gateway
         self.accessLog = AccessLogBuffer(sink: accessLog)
         self.pool = UpstreamPool(loop: loop, tls: tlsClient)
+        self.timeouts = TimeoutQueue(loop: loop)
         install(gateway)
     }
 
