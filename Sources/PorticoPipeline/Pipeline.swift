@@ -38,7 +38,7 @@ public enum Pipeline {
 
     /// Decides what to do with a request head. `path` and `query` are the raw target's parts.
     public static func decide<Head: RequestHead>(
-        head: Head, path: Substring, query: Substring, requestID: String, sourceIP: String,
+        head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed
     ) -> Decision {
         // 1. resolve

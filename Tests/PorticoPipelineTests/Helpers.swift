@@ -33,7 +33,7 @@ func decide(
     let (path, query) = Pipeline.splitTarget(uri)
     var routed = Pipeline.Routed(apiType: .rest)
     let decision = Pipeline.decide(
-        head: head, path: path, query: query, requestID: "req-1", sourceIP: "10.1.2.3",
+        head: head, path: path, query: query, requestID: { var generator = RequestIDGenerator(); return generator.make() }(), sourceIP: "10.1.2.3",
         forwarded: ForwardedInfo(proto: "http", port: 8080), gateway: gateway, routed: &routed
     )
     return (decision, routed)

@@ -19,13 +19,15 @@ import Testing
 
     @Test func requestIDsLookLikeAWSs() {
         var generator = RequestIDGenerator()
-        let uuid = generator.uuid()
+        let id = generator.make()
+        let uuid = id.uuid
         #expect(uuid.count == 36)
         #expect(Array(uuid)[14] == "4")
         #expect("89ab".contains(Array(uuid)[19]))
-        let short = generator.shortID()
+        #expect(uuid.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        let short = id.shortID
         #expect(short.count == 16 && short.hasSuffix("="))
-        #expect(generator.uuid() != uuid)
+        #expect(generator.make().uuid != uuid)
     }
 
     @Test func percentEncoding() {

@@ -86,8 +86,7 @@ public final class HTTPPlan: Sendable {
 
         let head = values.head
         let upstreamMethod = method ?? head.method
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(512)
+        var buffer = ByteBufferAllocator().buffer(capacity: 512)
         HTTP1Writer.writeRequestLine(method: upstreamMethod, target: target, into: &buffer)
         let named = isProxy ? Self.connectionTokens(head.field("connection")) : []
         var forwardedFor = ""

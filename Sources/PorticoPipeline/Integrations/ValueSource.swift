@@ -46,11 +46,11 @@ public struct RequestValues<Head: RequestHead> {
     public let head: Head
     public let match: RouteMatch
     public let query: Substring
-    public let requestID: String
+    public let requestID: RequestID
     public let sourceIP: String
     public let stage: String
 
-    public init(head: Head, match: RouteMatch, query: Substring, requestID: String, sourceIP: String, stage: String) {
+    public init(head: Head, match: RouteMatch, query: Substring, requestID: RequestID, sourceIP: String, stage: String) {
         self.head = head
         self.match = match
         self.query = query
@@ -65,7 +65,7 @@ public struct RequestValues<Head: RequestHead> {
         case .pathParameter(let name): return match.pathParameter(name).map(String.init)
         case .queryParameter(let name): return QueryString.first(name, in: query)
         case .header(let name): return head.field(named: name)
-        case .requestID: return requestID
+        case .requestID: return requestID.uuid
         case .sourceIP: return sourceIP
         case .stage: return stage
         case .httpMethod: return head.method.rawValue

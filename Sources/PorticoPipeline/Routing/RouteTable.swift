@@ -14,43 +14,41 @@ public final class RouteTable: Sendable {
     }
 
     /// Matches a raw (still percent-encoded) path such as `/pets/42`, without a query string.
+    /// Walks the path in place: no array of segments is built.
     public func match(method: Substring, path: Substring) -> RouteMatch? {
-        var segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        if segments.first?.isEmpty == true { segments.removeFirst() }
-        if segments.last?.isEmpty == true { segments.removeLast() }  // "/pets/" is "/pets"
-        if segments.contains(where: \.isEmpty) { return defaultMatch }
+        var rest = path
+        if rest.first == "/" { rest = rest.dropFirst() }
+        if rest.last == "/" { rest = rest.dropLast() }  // "/pets/" is "/pets"
         var parameters: [(name: String, value: Substring)] = []
-        if let route = find(root, segments[...], method: method, parameters: &parameters) {
+        if let route = find(root, rest, method: method, parameters: &parameters) {
             return RouteMatch(route: route, pathParameters: parameters)
         }
-        return defaultMatch
+        return defaultRoute.map { RouteMatch(route: $0, pathParameters: []) }
     }
 
-    private var defaultMatch: RouteMatch? {
-        defaultRoute.map { RouteMatch(route: $0, pathParameters: []) }
-    }
-
+    /// `rest` is what is left of the path after this node's segment, without its leading slash.
     private func find(
-        _ node: RouteNode, _ segments: ArraySlice<Substring>, method: Substring,
-        parameters: inout [(name: String, value: Substring)]
+        _ node: RouteNode, _ rest: Substring, method: Substring, parameters: inout [(name: String, value: Substring)]
     ) -> CompiledRoute? {
-        guard let segment = segments.first else {
-            // The resource is this node. REST: its method or nothing; HTTP: only if it has the method.
+        if rest.isEmpty {
+            // The resource is this node (or the path ended in "//": an empty segment matches nothing).
             return node.methods.route(for: method)
         }
-        let rest = segments.dropFirst()
+        let slash = rest.firstIndex(of: "/")
+        let segment = rest[..<(slash ?? rest.endIndex)]
+        guard !segment.isEmpty else { return nil }
+        let remaining: Substring = slash.map { rest[rest.index(after: $0)...] } ?? rest[rest.endIndex...]
+        if slash != nil && remaining.isEmpty { return nil }  // a trailing empty segment ("a//")
         if let child = node.literals[String(segment)] {
-            if let route = find(child, rest, method: method, parameters: &parameters) { return route }
+            if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
         }
         if let (name, child) = node.parameter {
             parameters.append((name, segment))
-            if let route = find(child, rest, method: method, parameters: &parameters) { return route }
+            if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
             parameters.removeLast()
         }
-        if let (name, methods) = node.greedy, let route = methods.route(for: method) {
-            let start = segment.startIndex
-            let end = segments.last!.endIndex
-            parameters.append((name, segment.base[start..<end]))
+        if let (name, methods) = node.greedy, let route = methods.route(for: method), !rest.contains("//") {
+            parameters.append((name, rest))
             return route
         }
         return nil

@@ -1,6 +1,64 @@
-/// Request ids shaped like AWS's: a UUID for `x-amzn-RequestId` and `$context.requestId`, and a
-/// 16-character base64 id (`KtF82HGdliAFjxw=`) for `x-amz-apigw-id` / `apigw-requestid`.
-/// One generator per event loop (xoshiro256**, seeded from the system), so no lock is shared.
+import NIOCore
+
+/// A request's ids, shaped like AWS's: a UUID for `x-amzn-RequestId` and `$context.requestId`, and
+/// a 16-character base64 id (`KtF82HGdliAFjxw=`) for `x-amz-apigw-id` / `apigw-requestid`. Kept as
+/// numbers and written as text only where they are sent: no `String` per request.
+public struct RequestID: Sendable, Hashable {
+    let high: UInt64
+    let low: UInt64
+    let short: UInt64
+    let shortExtra: UInt64
+
+    static let hex = Array("0123456789abcdef".utf8)
+    static let base64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Writes the version-4 UUID in lower case.
+    public func writeUUID(into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { out in
+            var position = 0
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = index < 16 ? high : low
+                let shift = UInt64(60 - (index % 16) * 4)
+                out[position] = Self.hex[Int((word >> shift) & 0xF)]
+                position += 1
+            }
+            return 36
+        }
+    }
+
+    /// Writes 15 base64 characters and `=`.
+    public func writeShort(into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { out in
+            var value = short
+            for index in 0..<15 {
+                if index == 10 { value = shortExtra }
+                out[index] = Self.base64[Int(value & 63)]
+                value >>= 6
+            }
+            out[15] = UInt8(ascii: "=")
+            return 16
+        }
+    }
+
+    public var uuid: String {
+        var buffer = ByteBuffer()
+        writeUUID(into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    public var shortID: String {
+        var buffer = ByteBuffer()
+        writeShort(into: &buffer)
+        return String(buffer: buffer)
+    }
+}
+
+/// Makes request ids; one generator per event loop (xoshiro256**, seeded from the system), so no
+/// lock is shared.
 public struct RequestIDGenerator: Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -23,37 +81,9 @@ public struct RequestIDGenerator: Sendable {
 
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    /// A version-4 UUID in lower case.
-    public mutating func uuid() -> String {
-        var high = next()
-        var low = next()
-        high = (high & ~0xF000) | 0x4000  // version 4
-        low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10
-        let hex = Array("0123456789abcdef".utf8)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(36)
-        for index in 0..<32 {
-            if index == 8 || index == 12 || index == 16 || index == 20 { bytes.append(UInt8(ascii: "-")) }
-            let word = index < 16 ? high : low
-            let shift = UInt64(60 - (index % 16) * 4)
-            bytes.append(hex[Int((word >> shift) & 0xF)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// 15 base64 characters and `=`, as AWS's extended request ids look.
-    public mutating func shortID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var value = next()
-        var extra = next()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(16)
-        for index in 0..<15 {
-            if index == 10 { value = extra; extra = 0 }
-            bytes.append(alphabet[Int(value & 63)])
-            value >>= 6
-        }
-        bytes.append(UInt8(ascii: "="))
-        return String(decoding: bytes, as: UTF8.self)
+    public mutating func make() -> RequestID {
+        let high = (next() & ~0xF000) | 0x4000  // version 4
+        let low = (next() & ~(0xC << 60)) | (0x8 << 60)  // variant 10
+        return RequestID(high: high, low: low, short: next(), shortExtra: next())
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import PorticoPipeline
 
 /// How the request driver writes to the client: HTTP/1.1 as bytes (`HTTP1Handler`) or HTTP/2 as
 /// typed parts (`HTTP2StreamHandler`). A head is written in three steps so the HTTP/1 side can
@@ -12,6 +13,8 @@ protocol DownstreamWire: AnyObject {
     func addField(_ name: String, _ value: String)
     /// An upstream field; `remapped` writes it as `x-amzn-Remapped-<name>`.
     func addField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, remapped: Bool)
+    /// `x-amzn-RequestId` and `x-amz-apigw-id` (REST), or `apigw-requestid` (HTTP APIs).
+    func addRequestID(_ id: RequestID, rest: Bool)
     /// Ends the head. With `contentLength` nil and `bodyFollows`, HTTP/1.1 frames the body chunked.
     func endHead(contentLength: Int?, bodyFollows: Bool, keepAlive: Bool)
     func writeBody(_ data: ByteBuffer)

@@ -15,8 +15,7 @@ final class Exchange {
     let uri: String
     let version: HTTPVersion
     let userAgent: String
-    let requestID: String
-    let shortID: String
+    let requestID: RequestID
     let startNanos: UInt64
     let startEpochMillis: Int64
     let gateway: CompiledGateway
@@ -56,7 +55,7 @@ final class Exchange {
     var discardUpstreamBody = false
 
     init(
-        method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: String, shortID: String,
+        method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: RequestID,
         startNanos: UInt64, startEpochMillis: Int64, gateway: CompiledGateway, routed: Pipeline.Routed, keepAlive: Bool
     ) {
         self.method = method
@@ -64,7 +63,6 @@ final class Exchange {
         self.version = version
         self.userAgent = userAgent
         self.requestID = requestID
-        self.shortID = shortID
         self.startNanos = startNanos
         self.startEpochMillis = startEpochMillis
         self.gateway = gateway

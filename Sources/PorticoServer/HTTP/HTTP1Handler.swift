@@ -188,6 +188,18 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
         HTTP1Writer.writeField(name, value, into: &output)
     }
 
+    func addRequestID(_ id: RequestID, rest: Bool) {
+        if rest {
+            output.writeStaticString("x-amzn-RequestId: ")
+            id.writeUUID(into: &output)
+            output.writeStaticString("\r\nx-amz-apigw-id: ")
+        } else {
+            output.writeStaticString("apigw-requestid: ")
+        }
+        id.writeShort(into: &output)
+        output.writeStaticString("\r\n")
+    }
+
     func endHead(contentLength: Int?, bodyFollows: Bool, keepAlive: Bool) {
         chunkedResponse = false
         if let contentLength {

@@ -95,6 +95,15 @@ final class HTTP2StreamHandler: ChannelDuplexHandler, DownstreamWire {
         head?.headers.add(name: remapped ? "x-amzn-Remapped-" + text : text, value: String(decoding: value, as: UTF8.self))
     }
 
+    func addRequestID(_ id: RequestID, rest: Bool) {
+        if rest {
+            head?.headers.add(name: "x-amzn-RequestId", value: id.uuid)
+            head?.headers.add(name: "x-amz-apigw-id", value: id.shortID)
+        } else {
+            head?.headers.add(name: "apigw-requestid", value: id.shortID)
+        }
+    }
+
     func endHead(contentLength: Int?, bodyFollows: Bool, keepAlive: Bool) {
         guard var head, let context else { return }
         self.head = nil

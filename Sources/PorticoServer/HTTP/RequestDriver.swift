@@ -45,8 +45,7 @@ final class RequestDriver: UpstreamOwner {
     func requestHead<Head: RequestHead>(_ head: Head, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool) {
         lastActivityNanos = state.uptimeNanos
         let now = state.now()
-        let requestID = state.ids.uuid()
-        let shortID = state.ids.shortID()
+        let requestID = state.ids.make()
         let gateway = state.gateway
         let (path, query) = Pipeline.splitTarget(head.uri)
         var routed = Pipeline.Routed(apiType: .rest)
@@ -57,7 +56,7 @@ final class RequestDriver: UpstreamOwner {
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
             userAgent: state.accessLogFormat == nil ? "" : head.field("user-agent") ?? "-",
-            requestID: requestID, shortID: shortID, startNanos: NIODeadline.now().uptimeNanoseconds,
+            requestID: requestID, startNanos: NIODeadline.now().uptimeNanoseconds,
             startEpochMillis: now, gateway: gateway, routed: routed,
             keepAlive: keepAlive && !closing && !state.draining
         )
@@ -122,7 +121,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         let exchange = Exchange(
-            method: .GET, uri: "-", version: .http1_1, userAgent: "-", requestID: state.ids.uuid(), shortID: state.ids.shortID(),
+            method: .GET, uri: "-", version: .http1_1, userAgent: "-", requestID: state.ids.make(),
             startNanos: NIODeadline.now().uptimeNanoseconds, startEpochMillis: state.now(), gateway: state.gateway,
             routed: Pipeline.Routed(apiType: state.gateway.apis.first?.type ?? .rest), keepAlive: false
         )
@@ -325,12 +324,7 @@ final class RequestDriver: UpstreamOwner {
         if closing || state.draining { exchange.keepAlive = false }
         wire.startHead(status)
         wire.addField("date", state.httpDate)
-        if exchange.routed.apiType == .rest {
-            wire.addField("x-amzn-RequestId", exchange.requestID)
-            wire.addField("x-amz-apigw-id", exchange.shortID)
-        } else {
-            wire.addField("apigw-requestid", exchange.shortID)
-        }
+        wire.addRequestID(exchange.requestID, rest: exchange.routed.apiType == .rest)
     }
 
     private func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
@@ -461,7 +455,7 @@ final class RequestDriver: UpstreamOwner {
         )
         guard let format = state.accessLogFormat else { return }
         let entry = AccessLogEntry(
-            requestID: exchange.requestID, extendedRequestID: exchange.shortID, sourceIP: info.sourceIP,
+            requestID: exchange.requestID.uuid, extendedRequestID: exchange.requestID.shortID, sourceIP: info.sourceIP,
             requestTimeEpochMillis: exchange.startEpochMillis, httpMethod: exchange.method.rawValue,
             path: String(Pipeline.splitTarget(exchange.uri).path), protocolName: info.protocolName,
             routed: exchange.routed, status: exchange.status, responseLength: exchange.responseBytes,

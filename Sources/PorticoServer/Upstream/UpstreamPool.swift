@@ -21,8 +21,8 @@ final class UpstreamPool {
 
     /// An idle connection to `address`, if one is open.
     func takeIdle(_ address: UpstreamAddress) -> UpstreamConnection? {
-        while var list = idle[address], let connection = list.popLast() {
-            idle[address] = list
+        // Mutated in place: copying the list out of the dictionary would copy its storage.
+        while let connection = idle[address]?.popLast() {
             if connection.channel.isActive { return connection }
         }
         return nil
@@ -54,20 +54,16 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         connection.handler.owner = nil
         guard connection.channel.isActive else { return }
-        var list = idle[connection.address, default: []]
-        guard list.count < maxIdlePerUpstream else {
+        guard idle[connection.address, default: []].count < maxIdlePerUpstream else {
             connection.channel.close(promise: nil)
             return
         }
-        list.append(connection)
-        idle[connection.address] = list
+        idle[connection.address, default: []].append(connection)
     }
 
     /// Forgets a connection that closed while idle.
     func remove(_ connection: UpstreamConnection) {
-        guard var list = idle[connection.address] else { return }
-        list.removeAll { $0 === connection }
-        idle[connection.address] = list
+        idle[connection.address]?.removeAll { $0 === connection }
     }
 
     func closeAll() {
