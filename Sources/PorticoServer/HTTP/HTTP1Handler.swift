@@ -254,11 +254,12 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
         needsFlush = true
     }
 
-    /// Hands the bytes gathered in `output` to the channel.
+    /// Hands the bytes gathered in `output` to the channel. The buffer is kept: once the socket
+    /// write is done it is ours alone again and `clear()` reuses its storage (else it copies).
     private func writeOutput() {
         guard output.readableBytes > 0, let context else { return }
         context.write(wrapOutboundOut(output), promise: nil)
-        output = context.channel.allocator.buffer(capacity: 1024)
+        output.clear()
     }
 
     func flush() {

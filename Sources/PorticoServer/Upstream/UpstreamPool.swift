@@ -9,7 +9,9 @@ import PorticoPipeline
 final class UpstreamPool {
     let loop: EventLoop
     private let tls: TLSClientFactory
-    private var idle: [UpstreamAddress: [UpstreamConnection]] = [:]
+    /// Idle connections per upstream. A short array searched linearly: a loop talks to few
+    /// upstreams, and a dictionary's in-place mutation allocates its accessor frame each time.
+    private var idle: [(address: UpstreamAddress, connections: [UpstreamConnection])] = []
     /// Idle connections kept per upstream; more are closed when released.
     var maxIdlePerUpstream = 256
     var connectTimeout: TimeAmount = .seconds(10)
@@ -21,8 +23,8 @@ final class UpstreamPool {
 
     /// An idle connection to `address`, if one is open.
     func takeIdle(_ address: UpstreamAddress) -> UpstreamConnection? {
-        // Mutated in place: copying the list out of the dictionary would copy its storage.
-        while let connection = idle[address]?.popLast() {
+        guard let index = idle.firstIndex(where: { $0.address == address }) else { return nil }
+        while let connection = idle[index].connections.popLast() {
             if connection.channel.isActive { return connection }
         }
         return nil
@@ -54,20 +56,25 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         connection.handler.owner = nil
         guard connection.channel.isActive else { return }
-        guard idle[connection.address, default: []].count < maxIdlePerUpstream else {
+        guard let index = idle.firstIndex(where: { $0.address == connection.address }) else {
+            idle.append((connection.address, [connection]))
+            return
+        }
+        guard idle[index].connections.count < maxIdlePerUpstream else {
             connection.channel.close(promise: nil)
             return
         }
-        idle[connection.address, default: []].append(connection)
+        idle[index].connections.append(connection)
     }
 
     /// Forgets a connection that closed while idle.
     func remove(_ connection: UpstreamConnection) {
-        idle[connection.address]?.removeAll { $0 === connection }
+        guard let index = idle.firstIndex(where: { $0.address == connection.address }) else { return }
+        idle[index].connections.removeAll { $0 === connection }
     }
 
     func closeAll() {
-        for list in idle.values { for connection in list { connection.channel.close(promise: nil) } }
+        for entry in idle { for connection in entry.connections { connection.channel.close(promise: nil) } }
         idle.removeAll()
     }
 }
