@@ -50,13 +50,11 @@ extension IntegrationResponses.Entry {
         return bodies.first { $0.contentType == "application/json" } ?? bodies.first
     }
 
-    /// Response headers for this entry, reading `integration.response.header.*` from `upstream`.
-    public func responseHeaders(upstream: HTTPHeaders?) -> [(String, String)] {
+    /// The literal response headers of this entry (a MOCK has no integration headers to read).
+    public var literalHeaders: [(String, String)] {
         headers.compactMap { name, source in
-            switch source {
-            case .literal(let value): return (name, value)
-            case .integrationHeader(let header): return upstream?.first(name: header).map { (name, $0) }
-            }
+            if case .literal(let value) = source { return (name, value) }
+            return nil
         }
     }
 }

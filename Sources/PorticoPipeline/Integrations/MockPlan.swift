@@ -23,7 +23,7 @@ public struct MockPlan: Sendable {
             status = nil
         }
         guard let status, let entry = responses.select(String(status)) else { return .failure(.internalError) }
-        return .success(PreparedResponse(entry: entry, accept: accept, upstreamHeaders: nil))
+        return .success(PreparedResponse(entry: entry, accept: accept))
     }
 
     static func mediaType(_ header: String) -> String {
@@ -55,10 +55,10 @@ public struct PreparedResponse: Sendable {
         self.body = body
     }
 
-    init(entry: IntegrationResponses.Entry, accept: String?, upstreamHeaders: HTTPHeaders?) {
+    init(entry: IntegrationResponses.Entry, accept: String?) {
         let chosen = entry.body(accepting: accept)
         self.init(
-            status: entry.status, headers: entry.responseHeaders(upstream: upstreamHeaders),
+            status: entry.status, headers: entry.literalHeaders,
             contentType: chosen?.contentType ?? "application/json", body: chosen?.body ?? ByteBuffer()
         )
     }
