@@ -289,6 +289,38 @@ import Testing
         }
     }
 
+    @Test func chunkedResponsesForHTTP11AndCloseDelimitedForHTTP10() async throws {
+        try await withGateway { gateway, _ in
+            let modern = try gateway.client()
+            try modern.send("GET /prod/proxy/stream/100000 HTTP/1.1\r\nHost: a\r\n\r\n")
+            let chunked = try modern.readResponse()
+            #expect(chunked.header("transfer-encoding") == "chunked")
+            #expect(chunked.body.count == 100_000)
+            #expect(try modern.request("GET", "/prod/mock").status == 200)
+
+            let old = try gateway.client()
+            try old.send("GET /prod/proxy/stream/100000 HTTP/1.0\r\n\r\n")
+            let delimited = try old.readResponse()
+            #expect(delimited.header("transfer-encoding") == nil)
+            #expect(delimited.header("connection") == "close")
+            #expect(delimited.body.count == 100_000)
+        }
+    }
+
+    @Test func headAndNoContentResponsesHaveNoBody() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let head = try client.request("HEAD", "/prod/proxy/echo/x")
+            #expect(head.status == 200)
+            #expect(head.header("content-length") != nil)
+            let next = try client.request("GET", "/prod/mock")
+            #expect(next.text == #"{"mock": true}"#)
+            let empty = try client.request("GET", "/prod/proxy/status/204")
+            #expect(empty.status == 204)
+            #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
     @Test func metricsAndHealthOnTheAdminListener() async throws {
         try await withGateway { gateway, _ in
             _ = try gateway.client().request("GET", "/prod/mock")

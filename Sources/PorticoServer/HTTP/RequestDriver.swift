@@ -417,7 +417,14 @@ final class RequestDriver: UpstreamOwner {
 
     private func endStreamedHead(_ upstream: HTTP1ResponseHead, exchange: Exchange) {
         let bodyless = exchange.method == .HEAD || upstream.status == 204 || upstream.status == 304
-        wire.endHead(contentLength: upstream.isChunked ? nil : upstream.contentLength, bodyFollows: !bodyless, keepAlive: exchange.keepAlive)
+        let length = upstream.isChunked ? nil : upstream.contentLength
+        if length == nil && !bodyless && exchange.version == .http1_0 && !wire.isHTTP2 {
+            // An HTTP/1.0 client knows no chunks: the end of the body is the end of the connection.
+            exchange.keepAlive = false
+            wire.endHead(contentLength: nil, bodyFollows: false, keepAlive: false)
+            return
+        }
+        wire.endHead(contentLength: length, bodyFollows: !bodyless, keepAlive: exchange.keepAlive)
     }
 
     private func completeResponse(_ exchange: Exchange) {
