@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "portico", targets: ["PorticoCLI"]),
         .library(name: "PorticoTesting", targets: ["PorticoTesting"]),
+        // For the libFuzzer harnesses in Fuzz/.
+        .library(name: "PorticoPipelineForFuzzing", targets: ["PorticoPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -38,6 +38,7 @@ final class Exchange {
     /// Set while a connection is being opened.
     var connecting = false
     var pendingBody: [ByteBuffer] = []
+    var pendingBytes = 0
     var upstreamRequestComplete = false
     var bodyForwarded = false
     var reusedConnection = false

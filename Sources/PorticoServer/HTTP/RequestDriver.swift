@@ -35,8 +35,16 @@ final class RequestDriver: UpstreamOwner {
     /// Whether a new request head may start now (HTTP/1 pipelining waits for the previous one).
     var isIdle: Bool { exchange == nil }
 
-    /// Whether the wire should stop reading: the upstream cannot take the body as fast.
-    var shouldPauseReading: Bool { exchange?.upstream?.channel.isWritable == false }
+    /// Whether the wire should stop reading: the upstream cannot take the body as fast, or the
+    /// body waits for a connection being opened.
+    var shouldPauseReading: Bool {
+        guard let exchange else { return false }
+        if let upstream = exchange.upstream { return !upstream.channel.isWritable }
+        return exchange.connecting && exchange.pendingBytes > Self.maxPendingBytes
+    }
+
+    /// Request body held while an upstream connection opens.
+    static let maxPendingBytes = 64 * 1024
 
     var downstreamWritable: Bool { wire.isWritable }
 
@@ -92,6 +100,7 @@ final class RequestDriver: UpstreamOwner {
             exchange.bodyForwarded = true
         } else if exchange.connecting {
             exchange.pendingBody.append(buffer)
+            exchange.pendingBytes += buffer.readableBytes
         }
     }
 
@@ -204,11 +213,13 @@ final class RequestDriver: UpstreamOwner {
             exchange.bodyForwarded = true
         }
         exchange.pendingBody.removeAll()
+        exchange.pendingBytes = 0
         if exchange.requestComplete {
             connection.sendEnd(chunked: request.chunked)
             exchange.upstreamRequestComplete = true
         }
         exchange.upstreamNeedsFlush = true
+        wire.resumeReading()
     }
 
     private func flushUpstream() {
@@ -309,6 +320,7 @@ final class RequestDriver: UpstreamOwner {
     private func abandonUpstream(_ exchange: Exchange) {
         exchange.connecting = false
         exchange.pendingBody.removeAll()
+        exchange.pendingBytes = 0
         if let connection = exchange.upstream {
             exchange.upstream = nil
             connection.handler.owner = nil
