@@ -120,7 +120,13 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let sidecars = Sidecars(logger: logger)
-        try sidecars.start(project.sidecars)
+        do {
+            try sidecars.start(project.sidecars)
+        } catch {
+            sidecars.stop()
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
         let server: GatewayServer
         do {
             server = try GatewayServer(config: project, gateway: gateway, logger: logger)

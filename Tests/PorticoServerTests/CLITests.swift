@@ -148,6 +148,51 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    @Test(.enabled(if: binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func sidecarsStartFirstAndStopWithPortico() async throws {
+        let directory = try makeTemporaryDirectory()
+        let port = Int.random(in: 30_000..<40_000)
+        let sidecarPort = port + 1
+        try """
+            listeners: [{host: 127.0.0.1, port: \(port)}]
+            accessLog: {enabled: false}
+            sidecars:
+              - {name: files, command: [python3, -m, http.server, "\(sidecarPort)", --bind, 127.0.0.1], readyPort: \(sidecarPort)}
+            apis:
+              - {name: a, definition: api.yaml, stages: [{name: prod, variables: {up: "127.0.0.1:\(sidecarPort)"}}]}
+            """.write(toFile: directory + "/portico.yaml", atomically: true, encoding: .utf8)
+        try """
+            openapi: 3.0.1
+            info: {title: a, version: "1"}
+            paths:
+              /files/{proxy+}:
+                get:
+                  x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://${stageVariables.up}/{proxy}"}
+            """.write(toFile: directory + "/api.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary!)
+        process.arguments = ["serve", directory + "/portico.yaml", "--log-level", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var response: RawHTTPClient.Response?
+        for _ in 0..<100 where response == nil {
+            response = try? RawHTTPClient(port: port).request("GET", "/prod/files/api.yaml")
+            if response == nil { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        // The sidecar serves the project's directory (its working directory).
+        #expect(response?.status == 200)
+        #expect(response?.text.contains("openapi: 3.0.1") == true)
+        let started = Date()
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(!process.isRunning)
+        #expect(Date().timeIntervalSince(started) < 3)
+        // The sidecar is gone with it.
+        #expect(throws: (any Error).self) { _ = try RawHTTPClient(port: sidecarPort) }
+    }
+
     static func peakResidentMegabytes(pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {

@@ -16,6 +16,15 @@ public enum HTTP1Parser {
     /// A complete request head at the start of `buffer` and its length, or nil if more bytes are
     /// needed. Up to two empty lines before the request line are skipped (RFC 9112 §2.2).
     public static func parseRequestHead(_ buffer: ByteBuffer, limit: Int) throws(HTTP1ParseError) -> (head: HTTP1RequestHead, consumed: Int)? {
+        var storage: [HTTP1Fields.Field] = []
+        return try parseRequestHead(buffer, limit: limit, reusing: &storage)
+    }
+
+    /// As above, filling `storage` with the field offsets: a connection that passes the same array
+    /// each time reuses its memory once the previous head is gone.
+    public static func parseRequestHead(
+        _ buffer: ByteBuffer, limit: Int, reusing storage: inout [HTTP1Fields.Field]
+    ) throws(HTTP1ParseError) -> (head: HTTP1RequestHead, consumed: Int)? {
         var skipped = 0
         while skipped < 4, let byte = buffer.getInteger(at: buffer.readerIndex + skipped, as: UInt8.self),
               byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n")
@@ -24,15 +33,27 @@ public enum HTTP1Parser {
         }
         guard let end = try findEnd(buffer, from: skipped, limit: limit) else { return nil }
         let slice = buffer.getSlice(at: buffer.readerIndex + skipped, length: end - skipped)!
-        let head = try slice.withUnsafeReadableBytes { raw throws(HTTP1ParseError) in try parseRequest(raw, bytes: slice) }
+        let head = try slice.withUnsafeReadableBytes { raw throws(HTTP1ParseError) in
+            try parseRequest(raw, bytes: slice, storage: &storage)
+        }
         return (head, end)
     }
 
     /// A complete response head at the start of `buffer` and its length, or nil if more bytes are needed.
     public static func parseResponseHead(_ buffer: ByteBuffer, limit: Int) throws(HTTP1ParseError) -> (head: HTTP1ResponseHead, consumed: Int)? {
+        var storage: [HTTP1Fields.Field] = []
+        return try parseResponseHead(buffer, limit: limit, reusing: &storage)
+    }
+
+    /// As above, reusing `storage` for the field offsets.
+    public static func parseResponseHead(
+        _ buffer: ByteBuffer, limit: Int, reusing storage: inout [HTTP1Fields.Field]
+    ) throws(HTTP1ParseError) -> (head: HTTP1ResponseHead, consumed: Int)? {
         guard let end = try findEnd(buffer, from: 0, limit: limit) else { return nil }
         let slice = buffer.getSlice(at: buffer.readerIndex, length: end)!
-        let head = try slice.withUnsafeReadableBytes { raw throws(HTTP1ParseError) in try parseResponse(raw, bytes: slice) }
+        let head = try slice.withUnsafeReadableBytes { raw throws(HTTP1ParseError) in
+            try parseResponse(raw, bytes: slice, storage: &storage)
+        }
         return (head, end)
     }
 
@@ -77,13 +98,15 @@ public enum HTTP1Parser {
     }
 
     /// Parses the field lines from `start` to the empty line; returns them and their offsets.
-    static func parseFields(_ raw: UnsafeRawBufferPointer, from start: Int) throws(HTTP1ParseError) -> [HTTP1Fields.Field] {
-        var fields: [HTTP1Fields.Field] = []
-        fields.reserveCapacity(16)
+    static func parseFields(
+        _ raw: UnsafeRawBufferPointer, from start: Int, into fields: inout [HTTP1Fields.Field]
+    ) throws(HTTP1ParseError) {
+        fields.removeAll(keepingCapacity: true)
+        if fields.capacity < 16 { fields.reserveCapacity(16) }
         var position = start
         while true {
             let end = try lineEnd(raw, from: position)
-            if end == position { return fields }  // the empty line
+            if end == position { return }  // the empty line
             let first = raw[position]
             if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { throw .malformed("obs-fold") }
             var colon = position
@@ -117,7 +140,9 @@ public enum HTTP1Parser {
 
     // MARK: Requests
 
-    static func parseRequest(_ raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws(HTTP1ParseError) -> HTTP1RequestHead {
+    static func parseRequest(
+        _ raw: UnsafeRawBufferPointer, bytes: ByteBuffer, storage: inout [HTTP1Fields.Field]
+    ) throws(HTTP1ParseError) -> HTTP1RequestHead {
         let lineEnd = try lineEnd(raw, from: 0)
         var methodEnd = 0
         while methodEnd < lineEnd && HTTP1Bytes.isToken(raw[methodEnd]) { methodEnd += 1 }
@@ -129,7 +154,8 @@ public enum HTTP1Parser {
             throw .malformed("bad request target")
         }
         let version = try parseVersion(raw, targetEnd + 1, lineEnd)
-        let fieldOffsets = try parseFields(raw, from: lineEnd + 2)
+        try parseFields(raw, from: lineEnd + 2, into: &storage)
+        let fieldOffsets = storage
         let fields = HTTP1Fields(bytes: bytes, fields: fieldOffsets)
 
         var contentLength: Int?
@@ -216,7 +242,9 @@ public enum HTTP1Parser {
 
     // MARK: Responses
 
-    static func parseResponse(_ raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws(HTTP1ParseError) -> HTTP1ResponseHead {
+    static func parseResponse(
+        _ raw: UnsafeRawBufferPointer, bytes: ByteBuffer, storage: inout [HTTP1Fields.Field]
+    ) throws(HTTP1ParseError) -> HTTP1ResponseHead {
         let lineEnd = try lineEnd(raw, from: 0)
         guard lineEnd >= 12 else { throw .malformed("bad status line") }
         let version = try parseVersion(raw, 0, 8)
@@ -228,7 +256,8 @@ public enum HTTP1Parser {
             status = status * 10 + Int(byte - UInt8(ascii: "0"))
         }
         guard status >= 100, lineEnd == 12 || raw[12] == UInt8(ascii: " ") else { throw .malformed("bad status line") }
-        let fieldOffsets = try parseFields(raw, from: lineEnd + 2)
+        try parseFields(raw, from: lineEnd + 2, into: &storage)
+        let fieldOffsets = storage
         let fields = HTTP1Fields(bytes: bytes, fields: fieldOffsets)
         var contentLength: Int?
         var chunked = false

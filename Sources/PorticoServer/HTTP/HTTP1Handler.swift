@@ -32,6 +32,8 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
     private var chunkedResponse = false
     private var output: ByteBuffer
     private var processing = false
+    /// Field offsets of the request being parsed, reused from one request to the next.
+    private var fieldStorage: [HTTP1Fields.Field] = []
 
     /// Unhandled bytes above which reading pauses (a client pipelining faster than we answer).
     private static let maxBufferedBytes = 256 * 1024
@@ -83,7 +85,8 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
                 guard driver.isIdle else { return }  // pipelined: wait for the current response
                 let parsed: (head: HTTP1RequestHead, consumed: Int)?
                 do {
-                    parsed = try HTTP1Parser.parseRequestHead(buffer, limit: max(limits.maxHeaderBytes * 2, 16_384))
+                    parsed = try HTTP1Parser.parseRequestHead(
+                        buffer, limit: max(limits.maxHeaderBytes * 2, 16_384), reusing: &fieldStorage)
                 } catch {
                     malformed(error)
                     return

@@ -5,7 +5,7 @@ import PorticoModel
 /// Processes started beside the gateway (e.g. the example's demo backend): started before the
 /// listeners open, stopped when Portico exits.
 public final class Sidecars: @unchecked Sendable {
-    private var processes: [(SidecarConfig, Process)] = []
+    private var processes: [(SidecarConfig, pid_t)] = []
     private let logger: Logger
 
     public init(logger: Logger) {
@@ -15,38 +15,88 @@ public final class Sidecars: @unchecked Sendable {
     /// Starts every sidecar and waits (up to 10 s each) for its `readyPort` to accept connections.
     public func start(_ sidecars: [SidecarConfig]) throws {
         for sidecar in sidecars {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = sidecar.command
-            if let directory = sidecar.workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+            if let port = sidecar.readyPort, Self.canConnect(port: port) {
+                throw SidecarError.portInUse(sidecar.name, port)
+            }
             var environment = ProcessInfo.processInfo.environment
             for (key, value) in sidecar.environment { environment[key] = value }
-            process.environment = environment
-            try process.run()
-            processes.append((sidecar, process))
-            logger.info("sidecar started", metadata: ["portico.sidecar": "\(sidecar.name)", "portico.pid": "\(process.processIdentifier)"])
-            if let port = sidecar.readyPort, !Self.waitForPort(port, seconds: 10) {
-                throw SidecarError.notReady(sidecar.name, port)
+            let pid = try Self.spawn(sidecar.command, directory: sidecar.workingDirectory, environment: environment)
+            processes.append((sidecar, pid))
+            logger.info("sidecar started", metadata: ["portico.sidecar": "\(sidecar.name)", "portico.pid": "\(pid)"])
+            if let port = sidecar.readyPort {
+                let deadline = Date().addingTimeInterval(10)
+                while !Self.canConnect(port: port) {
+                    if let status = Self.exitStatus(pid) { throw SidecarError.exited(sidecar.name, status) }
+                    guard Date() < deadline else { throw SidecarError.notReady(sidecar.name, port) }
+                    usleep(50_000)
+                }
             }
         }
     }
 
-    public func stop() {
-        for (sidecar, process) in processes where process.isRunning {
-            process.terminate()
-            logger.info("sidecar stopped", metadata: ["portico.sidecar": "\(sidecar.name)"])
+    /// `posix_spawn` with an empty signal mask and default dispositions: the thread that starts a
+    /// sidecar may block signals (and Foundation's `Process` passes that on), which left children
+    /// deaf to SIGTERM.
+    static func spawn(_ command: [String], directory: String?, environment: [String: String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // `env -C` changes directory (Glibc's posix_spawn_file_actions_addchdir_np is not visible here).
+        let prefix = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? [])
+        let arguments = (prefix + command).map { strdup($0) } + [nil]
+        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in arguments { free(pointer) }
+            for pointer in variables { free(pointer) }
         }
-        for (_, process) in processes { process.waitUntilExit() }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/usr/bin/env", nil, &attributes, arguments, variables)
+        guard result == 0 else { throw SidecarError.cannotStart(command.joined(separator: " "), result) }
+        return pid
+    }
+
+    /// Sends SIGTERM, waits up to 5 s, then SIGKILL, reaping with `waitpid`. (Foundation's
+    /// `Process.waitUntilExit` was seen spinning forever here on a child that had exited.)
+    public func stop() {
+        var running: [(SidecarConfig, pid_t)] = []
+        for (sidecar, pid) in processes {
+            guard Self.exitStatus(pid) == nil else { continue }
+            kill(pid, SIGTERM)
+            running.append((sidecar, pid))
+        }
+        let deadline = Date().addingTimeInterval(5)
+        for (sidecar, pid) in running {
+            var status = Self.exitStatus(pid)
+            while status == nil && Date() < deadline {
+                usleep(20_000)
+                status = Self.exitStatus(pid)
+            }
+            if status == nil {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, nil, 0)
+                logger.warning("sidecar killed after 5 s", metadata: ["portico.sidecar": "\(sidecar.name)"])
+            } else {
+                logger.info("sidecar stopped", metadata: ["portico.sidecar": "\(sidecar.name)"])
+            }
+        }
         processes.removeAll()
     }
 
-    static func waitForPort(_ port: Int, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if canConnect(port: port) { return true }
-            usleep(50_000)
-        }
-        return false
+    /// The child's exit status if it has exited (reaping it), nil while it runs.
+    static func exitStatus(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == 0 { return nil }
+        if result == pid { return (status >> 8) & 0xFF }
+        return -1  // already reaped elsewhere (ECHILD): gone all the same
     }
 
     static func canConnect(port: Int) -> Bool {
@@ -66,9 +116,16 @@ public final class Sidecars: @unchecked Sendable {
 
     public enum SidecarError: Error, CustomStringConvertible {
         case notReady(String, Int)
+        case exited(String, Int32)
+        case portInUse(String, Int)
+        case cannotStart(String, Int32)
         public var description: String {
             switch self {
             case .notReady(let name, let port): return "sidecar \(name) did not accept connections on port \(port) within 10 s"
+            case .exited(let name, let status): return "sidecar \(name) exited with status \(status) while starting"
+            case .cannotStart(let command, let code): return "cannot start '\(command)': error \(code)"
+            case .portInUse(let name, let port):
+                return "sidecar \(name): port \(port) is already in use (is another instance running?)"
             }
         }
     }

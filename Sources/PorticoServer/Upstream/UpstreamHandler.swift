@@ -45,6 +45,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private var noBody = false
     private var readPending = false
     private var context: ChannelHandlerContext?
+    /// Field offsets of the response being parsed, reused from one response to the next.
+    private var fieldStorage: [HTTP1Fields.Field] = []
 
     static let maxHeadBytes = 64 * 1024
 
@@ -90,7 +92,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
                     buffer = input
                 }
                 input.moveReaderIndex(to: input.writerIndex)
-                guard let (head, consumed) = try HTTP1Parser.parseResponseHead(buffer, limit: Self.maxHeadBytes) else {
+                guard let (head, consumed) = try HTTP1Parser.parseResponseHead(buffer, limit: Self.maxHeadBytes, reusing: &fieldStorage) else {
                     pending = buffer
                     return
                 }
