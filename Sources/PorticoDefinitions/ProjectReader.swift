@@ -10,7 +10,7 @@ public struct ProjectReader {
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
         "maxPayloadBytes", "maxHeaderBytes", "maxIntegrationTimeoutMillis", "idleTimeoutSeconds",
-        "requestHeadTimeoutSeconds", "drainSeconds",
+        "requestHeadTimeoutSeconds", "drainSeconds", "eventLoops",
     ]
 
     /// Loads a project file. The configuration is nil when a diagnostic is an error.
@@ -66,7 +66,8 @@ public struct ProjectReader {
                 idleTimeoutSeconds: positive(limits["idleTimeoutSeconds"], "idleTimeoutSeconds") ?? defaults.idleTimeoutSeconds,
                 requestHeadTimeoutSeconds: positive(limits["requestHeadTimeoutSeconds"], "requestHeadTimeoutSeconds")
                     ?? defaults.requestHeadTimeoutSeconds,
-                drainSeconds: positive(limits["drainSeconds"], "drainSeconds") ?? defaults.drainSeconds
+                drainSeconds: positive(limits["drainSeconds"], "drainSeconds") ?? defaults.drainSeconds,
+                eventLoops: positive(limits["eventLoops"], "eventLoops")
             )
         }
         for sidecar in sink.sequence(root["sidecars"], "sidecars") ?? [] {

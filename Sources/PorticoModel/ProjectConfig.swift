@@ -96,6 +96,8 @@ public struct Limits: Sendable, Hashable {
     public var requestHeadTimeoutSeconds: Int
     /// How long graceful shutdown waits for requests in flight.
     public var drainSeconds: Int
+    /// Event-loop threads serving traffic; nil (the default) means one per core.
+    public var eventLoops: Int?
 
     public static let awsMaxPayloadBytes = 10 * 1024 * 1024
     public static let awsMaxHeaderBytes = 10_240
@@ -104,7 +106,7 @@ public struct Limits: Sendable, Hashable {
     public init(
         maxPayloadBytes: Int = Limits.awsMaxPayloadBytes, maxHeaderBytes: Int = Limits.awsMaxHeaderBytes,
         maxIntegrationTimeoutMillis: Int = Limits.awsMaxIntegrationTimeoutMillis, idleTimeoutSeconds: Int = 60,
-        requestHeadTimeoutSeconds: Int = 30, drainSeconds: Int = 10
+        requestHeadTimeoutSeconds: Int = 30, drainSeconds: Int = 10, eventLoops: Int? = nil
     ) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxHeaderBytes = maxHeaderBytes
@@ -112,6 +114,7 @@ public struct Limits: Sendable, Hashable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.requestHeadTimeoutSeconds = requestHeadTimeoutSeconds
         self.drainSeconds = drainSeconds
+        self.eventLoops = eventLoops
     }
 }
 

@@ -23,7 +23,7 @@ public final class GatewayServer: Sendable {
     public let adminAddress: NIOLockedValueBox<SocketAddress?>
 
     public init(config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil) throws {
-        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops ?? System.coreCount)
         self.ownsGroup = group == nil
         self.config = config
         self.logger = logger

@@ -19,7 +19,7 @@ import Testing
                   - {host: 127.0.0.1, port: 8081, http2: false}
                 admin: {port: 9191}
                 accessLog: {format: "$context.requestId $context.status", destination: stdout}
-                limits: {maxPayloadBytes: 67108864, maxIntegrationTimeoutMillis: 60000}
+                limits: {maxPayloadBytes: 67108864, maxIntegrationTimeoutMillis: 60000, eventLoops: 3}
                 sidecars:
                   - {name: backend, command: [python3, app.py], readyPort: 9001}
                 apis:
@@ -47,6 +47,7 @@ import Testing
         #expect(project.admin == AdminConfig(host: "127.0.0.1", port: 9191))
         #expect(project.accessLog.format == "$context.requestId $context.status")
         #expect(project.limits.maxPayloadBytes == 64 * 1024 * 1024)
+        #expect(project.limits.eventLoops == 3)
         #expect(project.sidecars.first?.command == ["python3", "app.py"])
         #expect(project.apis.count == 2)
         #expect(project.apis[0].id == ProjectReader.apiID(for: "Pets"))
