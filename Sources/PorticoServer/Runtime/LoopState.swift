@@ -60,6 +60,7 @@ final class LoopState: @unchecked Sendable {
         let idle = UInt64(limits.idleTimeoutSeconds) * 1_000_000_000
         let stalled = UInt64(limits.requestHeadTimeoutSeconds) * 1_000_000_000
         for handler in connections.values { handler.sweep(now: now, idle: idle, stalled: stalled) }
+        pool.closeExpired(now: now)
     }
 
     /// Starts draining: idle keep-alive connections close now, busy ones after their response.

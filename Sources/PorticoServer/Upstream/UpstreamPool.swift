@@ -15,6 +15,8 @@ final class UpstreamPool {
     /// Idle connections kept per upstream; more are closed when released.
     var maxIdlePerUpstream = 256
     var connectTimeout: TimeAmount = .seconds(10)
+    /// Idle connections older than this are closed by the loop's sweep.
+    var maxIdleNanos: UInt64 = 30 * 1_000_000_000
 
     init(loop: EventLoop, tls: TLSClientFactory) {
         self.loop = loop
@@ -56,6 +58,7 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         connection.handler.owner = nil
         guard connection.channel.isActive else { return }
+        connection.idleSince = NIODeadline.now().uptimeNanoseconds
         guard let index = idle.firstIndex(where: { $0.address == connection.address }) else {
             idle.append((connection.address, [connection]))
             return
@@ -71,6 +74,16 @@ final class UpstreamPool {
     func remove(_ connection: UpstreamConnection) {
         guard let index = idle.firstIndex(where: { $0.address == connection.address }) else { return }
         idle[index].connections.removeAll { $0 === connection }
+    }
+
+    /// Closes connections idle for longer than `maxIdleNanos` (the oldest sit at the front).
+    func closeExpired(now: UInt64) {
+        for index in idle.indices {
+            while let oldest = idle[index].connections.first, now &- oldest.idleSince > maxIdleNanos {
+                idle[index].connections.removeFirst()
+                oldest.channel.close(promise: nil)
+            }
+        }
     }
 
     func closeAll() {
@@ -112,6 +125,8 @@ final class UpstreamConnection {
     let handler: UpstreamHandler
     let address: UpstreamAddress
     let pool: UpstreamPool?
+    /// When the connection was last returned to the pool (uptime nanoseconds).
+    var idleSince: UInt64 = 0
 
     init(channel: Channel, handler: UpstreamHandler, address: UpstreamAddress, pool: UpstreamPool) {
         self.channel = channel
