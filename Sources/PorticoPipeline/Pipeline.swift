@@ -2,7 +2,7 @@ import NIOHTTP1
 import PorticoModel
 
 /// The request flow of the data plane, top to bottom, as ../shared/DESIGN.md describes it. The
-/// server's connection handler calls `decide` once per request head and does the I/O the decision
+/// server's `RequestDriver` calls `decide` once per request head and does the I/O the decision
 /// asks for; everything here is pure and runs without sockets.
 ///
 ///  1. resolve: Host `{apiId}.execute-api.…` / `/restapis/{id}/{stage}/_user_request_` / `/{stage}` → stage

@@ -53,7 +53,7 @@ final class LoopState: @unchecked Sendable {
     /// Monotonic nanoseconds, for activity stamps.
     var uptimeNanos: UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    /// Closes idle and stalled connections (see `ConnectionHandler.sweep`).
+    /// Closes idle and stalled connections (see `RequestDriver.sweep`) and expired pooled upstreams.
     func sweepConnections() {
         let limits = gateway.limits
         let now = uptimeNanos
