@@ -137,6 +137,7 @@ import Testing
         #expect(head.headers["x-forwarded-for"] == ["1.1.1.1, 10.1.2.3"])
         #expect(head.headers["x-forwarded-proto"] == ["http"])
         #expect(head.headers["x-forwarded-port"] == ["8080"])
+        #expect(head.headers["x-amzn-apigateway-api-id"] == ["abc123"])
     }
 
     @Test func greedyProxyKeepsThePathAndPassesTheMethod() throws {

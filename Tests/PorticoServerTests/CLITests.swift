@@ -63,7 +63,7 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let upstream = try await FakeUpstream.start(group: group)
         let directory = try makeTemporaryDirectory()
-        let port = Int.random(in: 20_000..<30_000)
+        let port = freePort()
         try """
             listeners: [{host: 127.0.0.1, port: \(port)}]
             accessLog: {enabled: true, format: "$context.requestId $context.status", destination: \(directory)/access.log}
@@ -151,8 +151,9 @@ import Testing
     @Test(.enabled(if: binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func sidecarsStartFirstAndStopWithPortico() async throws {
         let directory = try makeTemporaryDirectory()
-        let port = Int.random(in: 30_000..<40_000)
-        let sidecarPort = port + 1
+        let port = freePort()
+        var sidecarPort = freePort()
+        while sidecarPort == port { sidecarPort = freePort() }
         try """
             listeners: [{host: 127.0.0.1, port: \(port)}]
             accessLog: {enabled: false}

@@ -179,7 +179,8 @@ public struct Compiler {
             uriQuery: parsed.query, method: method, timeout: .milliseconds(Int64(integration.timeoutMillis)),
             timeoutMillis: integration.timeoutMillis, pathMappings: pathMappings, queryMappings: queryMappings,
             headerMappings: headerMappings,
-            responses: integration.kind == .http ? compileResponses(integration) : nil
+            responses: integration.kind == .http ? compileResponses(integration) : nil,
+            restAPIID: api.type == .rest ? api.id : nil
         ))
     }
 

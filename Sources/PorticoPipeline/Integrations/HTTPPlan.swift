@@ -26,12 +26,14 @@ public final class HTTPPlan: Sendable {
     public let headerMappings: [(name: String, source: ValueSource)]
     /// For HTTP (non-proxy) integrations.
     public let responses: IntegrationResponses?
+    /// `x-amzn-apigateway-api-id`, which AWS adds to REST APIs' integration requests; nil for HTTP APIs.
+    public let restAPIID: String?
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
         timeout: TimeAmount, timeoutMillis: Int, pathMappings: [String: ValueSource],
         queryMappings: [(name: String, source: ValueSource)], headerMappings: [(name: String, source: ValueSource)],
-        responses: IntegrationResponses?
+        responses: IntegrationResponses?, restAPIID: String?
     ) {
         self.isProxy = isProxy
         self.upstream = upstream
@@ -44,6 +46,7 @@ public final class HTTPPlan: Sendable {
         self.queryMappings = queryMappings
         self.headerMappings = headerMappings
         self.responses = responses
+        self.restAPIID = restAPIID
     }
 
     /// The request head to send upstream, written as bytes, or the gateway error that stops it.
@@ -120,6 +123,11 @@ public final class HTTPPlan: Sendable {
         } else {
             chunked = false
             if upstreamMethod.hasRequestBody { buffer.writeStaticString("content-length: 0\r\n") }
+        }
+        if let restAPIID {
+            HTTP1Writer.writeField("x-amzn-apigateway-api-id", restAPIID, into: &buffer)
+            // AWS's non-proxy HTTP integrations present themselves as the gateway.
+            if !isProxy { HTTP1Writer.writeField("user-agent", "AmazonAPIGateway_" + restAPIID, into: &buffer) }
         }
         HTTP1Writer.writeField("host", upstream.hostHeader, into: &buffer)
         HTTP1Writer.writeField("x-forwarded-for", forwardedFor.isEmpty ? values.sourceIP : forwardedFor + ", " + values.sourceIP, into: &buffer)
