@@ -37,11 +37,14 @@ public final class RawHTTPClient {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        var result: Int32
+        repeat {
+            result = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
-        }
+        } while result != 0 && errno == EINTR
         guard result == 0 else {
             close(fd)
             throw ClientError.connect(errno)
@@ -60,6 +63,7 @@ public final class RawHTTPClient {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0 && errno == EINTR { continue }  // other tests' child processes send SIGCHLD
             guard written > 0 else { throw ClientError.closed }
             offset += written
         }
@@ -80,12 +84,17 @@ public final class RawHTTPClient {
     /// Whether the server closed the connection (reads EOF within the timeout).
     public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
-        return recv(fd, &byte, 1, 0) == 0
+        var result: Int
+        repeat { result = recv(fd, &byte, 1, 0) } while result < 0 && errno == EINTR
+        return result == 0
     }
 
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var count = 0
+        repeat {
+            count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while count < 0 && errno == EINTR  // other tests' child processes send SIGCHLD
         guard count > 0 else { throw ClientError.closed }
         buffer.append(contentsOf: chunk[0..<count])
     }
