@@ -24,14 +24,7 @@ import Testing
     }
 
     @Test func missingStageVariableMakesTheRouteUnavailableInThatStageOnly() throws {
-        let yaml = """
-            openapi: 3.0.1
-            info: {title: t, version: "1"}
-            paths:
-              /a:
-                get:
-                  x-amazon-apigateway-integration: \(proxy("http://${stageVariables.host}/a"))
-            """
+        let yaml = singleRouteAPI(integration: proxy("http://${stageVariables.host}/a"))
         let gateway = try compileAPI(yaml, stages: [Stage(name: "prod", variables: ["host": "127.0.0.1:1"]), Stage(name: "dev")])
         #expect(decide(gateway, .GET, "/prod/a").0.upstreamHead != nil)
         #expect(decide(gateway, .GET, "/dev/a").0.error == .internalError)
@@ -51,30 +44,12 @@ import Testing
     }
 
     @Test func uriParametersMustExist() throws {
-        let yaml = """
-            openapi: 3.0.1
-            info: {title: t, version: "1"}
-            paths:
-              /a:
-                get:
-                  x-amazon-apigateway-integration: \(proxy("http://h/{missing}"))
-            """
+        let yaml = singleRouteAPI(integration: proxy("http://h/{missing}"))
         #expect(throws: TestFailure.self) { try compileAPI(yaml) }
     }
 
     @Test func invalidSelectionPatternIsAnError() throws {
-        let yaml = """
-            openapi: 3.0.1
-            info: {title: t, version: "1"}
-            paths:
-              /a:
-                get:
-                  x-amazon-apigateway-integration:
-                    type: http
-                    httpMethod: GET
-                    uri: http://h/a
-                    responses: {"([": {statusCode: "200"}}
-            """
+        let yaml = singleRouteAPI(integration: #"{type: http, httpMethod: GET, uri: "http://h/a", responses: {"([": {statusCode: "200"}}}"#)
         #expect(throws: TestFailure.self) { try compileAPI(yaml) }
     }
 }

@@ -60,6 +60,19 @@ extension Pipeline.Decision {
     }
 }
 
+/// An OpenAPI document with one operation, `method path`, whose integration is `integration`
+/// (a YAML flow mapping).
+func singleRouteAPI(path: String = "/a", method: String = "get", integration: String) -> String {
+    """
+    openapi: 3.0.1
+    info: {title: t, version: "1"}
+    paths:
+      \(path):
+        \(method):
+          x-amazon-apigateway-integration: \(integration)
+    """
+}
+
 /// An integration block for a route that proxies to `uri`.
 func proxy(_ uri: String, method: String = "ANY") -> String {
     "{type: http_proxy, httpMethod: \(method), uri: \"\(uri)\"}"

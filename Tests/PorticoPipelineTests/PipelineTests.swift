@@ -72,14 +72,7 @@ import Testing
     }
 
     @Test func httpAPIsAnswerNotFoundCompactly() throws {
-        let yaml = """
-            openapi: 3.0.1
-            info: {title: t, version: "1"}
-            paths:
-              /pets:
-                get:
-                  x-amazon-apigateway-integration: \(proxy("http://127.0.0.1:9/pets"))
-            """
+        let yaml = singleRouteAPI(path: "/pets", integration: proxy("http://127.0.0.1:9/pets"))
         let gateway = try compileAPI(yaml, type: .http, stages: [Stage(name: "$default")])
         let (decision, routed) = decide(gateway, .GET, "/nope")
         #expect(decision.error == .missingAuthenticationToken)
