@@ -79,7 +79,10 @@ import Testing
         let response = decision.error!.response(for: routed.apiType, limits: Limits())
         #expect(response.status == .notFound)
         #expect(String(buffer: response.body) == #"{"message":"Not Found"}"#)
-        #expect(decide(gateway, .GET, "/pets").0.upstreamHead?.uri == "/pets")
+        let upstream = try #require(decide(gateway, .GET, "/pets", headers: [("Host", "api.local")]).0.upstreamHead)
+        #expect(upstream.uri == "/pets")
+        #expect(upstream.headers["forwarded"] == ["for=10.1.2.3;host=api.local;proto=http"])
+        #expect(upstream.headers["x-amzn-apigateway-api-id"].isEmpty)
     }
 
     @Test func httpAPIDefaultRouteGetsTheWholePath() throws {

@@ -132,6 +132,13 @@ public final class HTTPPlan: Sendable {
         HTTP1Writer.writeField("host", upstream.hostHeader, into: &buffer)
         HTTP1Writer.writeField("x-forwarded-for", forwardedFor.isEmpty ? values.sourceIP : forwardedFor + ", " + values.sourceIP, into: &buffer)
         HTTP1Writer.writeField("x-forwarded-proto", forwarded.proto, into: &buffer)
+        if restAPIID == nil {
+            // HTTP APIs also send the standard Forwarded header (RFC 7239), as AWS documents.
+            let node = values.sourceIP.contains(":") ? "\"[\(values.sourceIP)]\"" : values.sourceIP
+            var value = "for=" + node
+            if let host = head.field("host") { value += ";host=" + host }
+            HTTP1Writer.writeField("forwarded", value + ";proto=" + forwarded.proto, into: &buffer)
+        }
         buffer.writeStaticString("x-forwarded-port: ")
         HTTP1Writer.writeDecimal(forwarded.port, into: &buffer)
         buffer.writeStaticString("\r\n\r\n")
