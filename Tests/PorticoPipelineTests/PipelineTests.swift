@@ -118,7 +118,7 @@ import Testing
     @Test func proxyRequestIsMappedAndHopByHopHeadersDropped() throws {
         let (decision, _) = decide(try gateway(), .GET, "/prod/items/42?x=1&x=2", headers: [
             ("Host", "gw.local"), ("Connection", "keep-alive, X-Secret"), ("X-Secret", "s"), ("Keep-Alive", "timeout=5"),
-            ("TE", "trailers"), ("X-From", "a b"), ("X-Forwarded-For", "1.1.1.1"), ("Cookie", "a=1"), ("Cookie", "b=2"),
+            ("TE", "trailers"), ("Expect", "100-continue"), ("X-From", "a b"), ("X-Forwarded-For", "1.1.1.1"), ("Cookie", "a=1"), ("Cookie", "b=2"),
         ])
         let head = try #require(decision.upstreamHead)
         #expect(head.uri == "/v1/items/42?fixed=1&x=1&x=2&from=a%20b")
@@ -127,6 +127,7 @@ import Testing
         #expect(head.headers["x-secret"].isEmpty)
         #expect(head.headers["keep-alive"].isEmpty)
         #expect(head.headers["te"].isEmpty)
+        #expect(head.headers["expect"].isEmpty)
         #expect(head.headers["connection"].isEmpty)
         #expect(head.headers["cookie"] == ["a=1", "b=2"])
         #expect(head.headers["X-Stage"] == ["static-value"])

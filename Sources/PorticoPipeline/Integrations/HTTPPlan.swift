@@ -151,6 +151,7 @@ public final class HTTPPlan: Sendable {
         switch name.count {
         case 2: return HTTP1Bytes.equalsLowercase(name, "te")
         case 4: return HTTP1Bytes.equalsLowercase(name, "host")
+        case 6: return HTTP1Bytes.equalsLowercase(name, "expect")  // Portico answers 100-continue itself
         case 7: return HTTP1Bytes.equalsLowercase(name, "trailer") || HTTP1Bytes.equalsLowercase(name, "upgrade")
         case 10: return HTTP1Bytes.equalsLowercase(name, "connection") || HTTP1Bytes.equalsLowercase(name, "keep-alive")
         case 14: return HTTP1Bytes.equalsLowercase(name, "content-length")
