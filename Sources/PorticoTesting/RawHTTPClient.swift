@@ -124,6 +124,11 @@ public final class RawHTTPClient {
         return result
     }
 
+    /// Reads one line (without CRLF), e.g. an interim `HTTP/1.1 100 Continue` status line.
+    public func readRawLine() throws -> String {
+        try readLine()
+    }
+
     /// Reads one response; informational (1xx) responses are skipped.
     public func readResponse(forHEAD: Bool = false) throws -> Response {
         while true {

@@ -208,6 +208,20 @@ import Testing
         }
     }
 
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await withGateway { gateway, upstream in
+            let client = try gateway.client()
+            try client.send("POST /prod/proxy/sink HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            #expect(try client.readRawLine() == "HTTP/1.1 100 Continue")
+            #expect(try client.readRawLine() == "")
+            try client.send("hello")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == "5")
+            #expect(upstream.received.last?.headers["expect"].isEmpty == true)
+        }
+    }
+
     @Test func oversizedHeadersAre431() async throws {
         try await withGateway { gateway, _ in
             let client = try gateway.client()
