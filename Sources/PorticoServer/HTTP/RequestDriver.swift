@@ -18,6 +18,9 @@ struct ConnectionInfo: Sendable {
 final class RequestDriver: UpstreamOwner {
     private let state: LoopState
     private let info: ConnectionInfo
+    /// The handler that owns this driver. Unowned: the handler outlives every use — it removes the
+    /// driver from the loop's registry when it goes, and callbacks that can come later (a connect
+    /// completing, a timeout) first check `exchange`, which `inactive()` clears.
     unowned(unsafe) let wire: DownstreamWire
     private(set) var exchange: Exchange?
     /// Close after the current response (draining, an error that leaves the stream unusable).
