@@ -95,7 +95,7 @@ public enum Pipeline {
 
     /// Splits a request target into path and query (`/a?b=1` → `/a`, `b=1`).
     public static func splitTarget(_ uri: String) -> (path: Substring, query: Substring) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
-        return (uri[..<mark], uri[uri.index(after: mark)...])
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri[...], "") }
+        return (uri[..<mark], uri[uri.utf8.index(after: mark)...])
     }
 }

@@ -64,21 +64,27 @@ public final class CompiledGateway: Sendable {
 
     /// `abc123.execute-api.localhost:8080` → `abc123`.
     static func executeAPIID(_ host: Substring) -> Substring? {
-        guard let dot = host.firstIndex(of: ".") else { return nil }
+        guard let dot = host.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
         let rest = host[dot...]
         guard rest.hasPrefix(".execute-api.") else { return nil }
         return host[..<dot]
     }
 
+    /// `/prod/pets` → `prod` (scanned as UTF-8 bytes, not `Character`s).
     static func firstSegment(_ path: Substring) -> Substring {
-        let body = path.drop { $0 == "/" }
-        return body.prefix { $0 != "/" }
+        let utf8 = path.utf8
+        let start = utf8.firstIndex { $0 != UInt8(ascii: "/") } ?? path.endIndex
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+        return path[start..<end]
     }
 
+    /// `/prod/pets` → `/pets`; `/prod` → `/`.
     static func afterFirstSegment(_ path: Substring) -> Substring {
-        let body = path.dropFirst()
-        guard let slash = body.firstIndex(of: "/") else { return "/" }
-        return body[slash...]
+        let utf8 = path.utf8
+        guard let first = utf8.first, first == UInt8(ascii: "/") else { return "/" }
+        let body = utf8.index(after: path.startIndex)
+        guard let slash = utf8[body...].firstIndex(of: UInt8(ascii: "/")) else { return "/" }
+        return path[slash...]
     }
 }
 

@@ -120,17 +120,21 @@ public enum HTTP1Bytes {
         return true
     }
 
-    /// RFC 9110 `tchar`.
-    static let tokenTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for character in "!#$%&'*+-.^_`|~".utf8 { table[Int(character)] = true }
-        return table
-    }()
-
-    static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+    /// RFC 9110 `tchar`. A switch, not a lookup table: a `static let` table costs a `swift_once`
+    /// check on every byte.
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Field-value bytes: visible ASCII, obs-text, space and tab; no other control characters.
     static func isFieldValueByte(_ byte: UInt8) -> Bool {

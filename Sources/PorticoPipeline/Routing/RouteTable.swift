@@ -16,9 +16,10 @@ public final class RouteTable: Sendable {
     /// Matches a raw (still percent-encoded) path such as `/pets/42`, without a query string.
     /// Walks the path in place: no array of segments is built.
     public func match(method: Substring, path: Substring) -> RouteMatch? {
+        // Scanned as UTF-8 bytes: `Character` operations on a Substring walk grapheme clusters.
         var rest = path
-        if rest.first == "/" { rest = rest.dropFirst() }
-        if rest.last == "/" { rest = rest.dropLast() }  // "/pets/" is "/pets"
+        if rest.utf8.first == UInt8(ascii: "/") { rest = rest[rest.utf8.index(after: rest.startIndex)...] }
+        if rest.utf8.last == UInt8(ascii: "/") { rest = rest[..<rest.utf8.index(before: rest.endIndex)] }  // "/pets/" is "/pets"
         var parameters: [(name: String, value: Substring)] = []
         if let route = find(root, rest, method: method, parameters: &parameters) {
             return RouteMatch(route: route, pathParameters: parameters)
@@ -34,10 +35,10 @@ public final class RouteTable: Sendable {
             // The resource is this node (or the path ended in "//": an empty segment matches nothing).
             return node.methods.route(for: method)
         }
-        let slash = rest.firstIndex(of: "/")
+        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/"))
         let segment = rest[..<(slash ?? rest.endIndex)]
         guard !segment.isEmpty else { return nil }
-        let remaining: Substring = slash.map { rest[rest.index(after: $0)...] } ?? rest[rest.endIndex...]
+        let remaining: Substring = slash.map { rest[rest.utf8.index(after: $0)...] } ?? rest[rest.endIndex...]
         if slash != nil && remaining.isEmpty { return nil }  // a trailing empty segment ("a//")
         if let child = node.literals[String(segment)] {
             if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
@@ -47,11 +48,24 @@ public final class RouteTable: Sendable {
             if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
             parameters.removeLast()
         }
-        if let (name, methods) = node.greedy, let route = methods.route(for: method), !rest.contains("//") {
+        if let (name, methods) = node.greedy, let route = methods.route(for: method), !Self.hasEmptySegment(rest) {
             parameters.append((name, rest))
             return route
         }
         return nil
+    }
+}
+
+extension RouteTable {
+    /// Whether `path` holds "//" (an empty segment), scanned as bytes.
+    static func hasEmptySegment(_ path: Substring) -> Bool {
+        var previousSlash = false
+        for byte in path.utf8 {
+            let slash = byte == UInt8(ascii: "/")
+            if slash && previousSlash { return true }
+            previousSlash = slash
+        }
+        return false
     }
 }
 

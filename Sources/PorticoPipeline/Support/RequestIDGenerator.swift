@@ -9,8 +9,22 @@ public struct RequestID: Sendable, Hashable {
     let short: UInt64
     let shortExtra: UInt64
 
-    static let hex = Array("0123456789abcdef".utf8)
-    static let base64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// Digits computed, not looked up: a `static let` table costs a `swift_once` check per use.
+    @inline(__always)
+    static func hex(_ value: UInt64) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + UInt8(value) : UInt8(ascii: "a") + UInt8(value - 10)
+    }
+
+    @inline(__always)
+    static func base64(_ value: UInt64) -> UInt8 {
+        switch value {
+        case 0..<26: return UInt8(ascii: "A") + UInt8(value)
+        case 26..<52: return UInt8(ascii: "a") + UInt8(value - 26)
+        case 52..<62: return UInt8(ascii: "0") + UInt8(value - 52)
+        case 62: return UInt8(ascii: "+")
+        default: return UInt8(ascii: "/")
+        }
+    }
 
     /// Writes the version-4 UUID in lower case.
     public func writeUUID(into buffer: inout ByteBuffer) {
@@ -23,7 +37,7 @@ public struct RequestID: Sendable, Hashable {
                 }
                 let word = index < 16 ? high : low
                 let shift = UInt64(60 - (index % 16) * 4)
-                out[position] = Self.hex[Int((word >> shift) & 0xF)]
+                out[position] = Self.hex((word >> shift) & 0xF)
                 position += 1
             }
             return 36
@@ -36,7 +50,7 @@ public struct RequestID: Sendable, Hashable {
             var value = short
             for index in 0..<15 {
                 if index == 10 { value = shortExtra }
-                out[index] = Self.base64[Int(value & 63)]
+                out[index] = Self.base64(value & 63)
                 value >>= 6
             }
             out[15] = UInt8(ascii: "=")
