@@ -52,11 +52,11 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         output = context.channel.allocator.buffer(capacity: 1024)
-        state.connections[ObjectIdentifier(driver)] = driver
+        driver.register()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        state.connections[ObjectIdentifier(driver)] = nil
+        driver.unregister()
         self.context = nil
     }
 
@@ -139,7 +139,6 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
     func channelInactive(context: ChannelHandlerContext) {
         driver.inactive()
         inbound = nil
-        state.connections[ObjectIdentifier(driver)] = nil
         context.fireChannelInactive()
     }
 

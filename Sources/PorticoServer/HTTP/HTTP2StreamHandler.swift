@@ -8,14 +8,12 @@ final class HTTP2StreamHandler: ChannelDuplexHandler, DownstreamWire {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let state: LoopState
     private var driver: RequestDriver!
     private var context: ChannelHandlerContext?
     private var head: HTTPResponseHead?
     private var needsFlush = false
 
     init(state: LoopState, info: ConnectionInfo) {
-        self.state = state
         self.driver = nil
         self.driver = RequestDriver(state: state, info: info, wire: self)
     }
@@ -25,11 +23,11 @@ final class HTTP2StreamHandler: ChannelDuplexHandler, DownstreamWire {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        state.connections[ObjectIdentifier(driver)] = driver
+        driver.register()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        state.connections[ObjectIdentifier(driver)] = nil
+        driver.unregister()
         self.context = nil
     }
 
@@ -54,7 +52,6 @@ final class HTTP2StreamHandler: ChannelDuplexHandler, DownstreamWire {
 
     func channelInactive(context: ChannelHandlerContext) {
         driver.inactive()
-        state.connections[ObjectIdentifier(driver)] = nil
         context.fireChannelInactive()
     }
 

@@ -35,6 +35,16 @@ final class RequestDriver: UpstreamOwner {
         self.lastActivityNanos = state.uptimeNanos
     }
 
+    /// Joins the loop's registry of open connections (for the idle sweep and draining).
+    func register() {
+        state.connections[ObjectIdentifier(self)] = self
+    }
+
+    /// Leaves the registry; the wire calls this when its handler goes, `inactive()` when the channel closes.
+    func unregister() {
+        state.connections[ObjectIdentifier(self)] = nil
+    }
+
     /// Whether a new request head may start now (HTTP/1 pipelining waits for the previous one).
     var isIdle: Bool { exchange == nil }
 
@@ -148,6 +158,7 @@ final class RequestDriver: UpstreamOwner {
     }
 
     func inactive() {
+        unregister()
         if let exchange {
             abandonUpstream(exchange)
             state.timeouts.remove(exchange)
