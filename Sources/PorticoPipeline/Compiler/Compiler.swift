@@ -12,7 +12,7 @@ public struct Compiler {
         var compiler = Compiler()
         var apis: [CompiledAPI] = []
         for api in config.apis {
-            let stages = api.stages.map { compiler.compileStage($0, of: api, limits: config.limits) }
+            let stages = api.stages.map { compiler.compileStage($0, of: api) }
             apis.append(CompiledAPI(id: api.id, name: api.name, type: api.type, stages: stages))
         }
         let gateway = CompiledGateway(apis: apis, limits: config.limits, accessLog: config.accessLog)
@@ -24,7 +24,7 @@ public struct Compiler {
         if seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
     }
 
-    private mutating func compileStage(_ stage: Stage, of api: APIDefinition, limits: Limits) -> CompiledStage {
+    private mutating func compileStage(_ stage: Stage, of api: APIDefinition) -> CompiledStage {
         var builder = RouteTableBuilder()
         var routes: [CompiledRoute] = []
         for operation in api.operations {
@@ -122,7 +122,7 @@ public struct Compiler {
                 (contentType: $0.key, body: ByteBuffer(string: $0.value))
             }
             let entry = IntegrationResponses.Entry(
-                pattern: pattern, patternText: response.selectionPattern,
+                pattern: pattern,
                 status: HTTPResponseStatus(statusCode: code), headers: headers, bodies: bodies
             )
             if response.isDefault { fallback = entry } else { entries.append(entry) }

@@ -54,14 +54,10 @@ public struct HTTP1Fields: Sendable {
 
     /// The first field whose name equals `name`, ignoring case.
     public func first(name: String) -> String? {
-        var name = name
-        return name.withUTF8 { wanted in
-            for index in fields.indices {
-                let matches = withField(index) { candidate, _ in HTTP1Bytes.equalsIgnoringCase(candidate, UnsafeRawBufferPointer(wanted)) }
-                if matches { return value(index) }
-            }
-            return nil
+        for index in fields.indices where withField(index, { candidate, _ in HTTP1Bytes.equalsIgnoringCase(candidate, name) }) {
+            return value(index)
         }
+        return nil
     }
 
     /// All fields as typed headers, for the paths that need them (HTTP/2, templates).
@@ -118,6 +114,27 @@ public enum HTTP1Bytes {
         guard a.count == b.count else { return false }
         for index in 0..<a.count where lower(a[index]) != lower(b[index]) { return false }
         return true
+    }
+
+    public static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { equalsIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Fields that apply to one hop only (RFC 9110 §7.6.1) and the framing fields a proxy writes
+    /// anew, in either direction: never passed on as received.
+    public static func isHopByHopOrFraming(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: return equalsLowercase(name, "te")
+        case 7: return equalsLowercase(name, "trailer") || equalsLowercase(name, "upgrade")
+        case 10: return equalsLowercase(name, "connection") || equalsLowercase(name, "keep-alive")
+        case 14: return equalsLowercase(name, "content-length")
+        case 16: return equalsLowercase(name, "proxy-connection")
+        case 17: return equalsLowercase(name, "transfer-encoding")
+        case 18: return equalsLowercase(name, "proxy-authenticate")
+        case 19: return equalsLowercase(name, "proxy-authorization")
+        default: return false
+        }
     }
 
     /// RFC 9110 `tchar`. A switch, not a lookup table: a `static let` table costs a `swift_once`

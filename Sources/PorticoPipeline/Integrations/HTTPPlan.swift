@@ -101,8 +101,8 @@ public final class HTTPPlan: Sendable {
             }
             if isProxy {
                 if Self.isDropped(name) { return }
-                if !named.isEmpty && named.contains(where: { Self.equals(name, $0) }) { return }
-                if headerMappings.contains(where: { Self.equals(name, $0.name) }) { return }
+                if !named.isEmpty && named.contains(where: { HTTP1Bytes.equalsIgnoringCase(name, $0) }) { return }
+                if headerMappings.contains(where: { HTTP1Bytes.equalsIgnoringCase(name, $0.name) }) { return }
             } else if !HTTP1Bytes.equalsLowercase(name, "content-type") {
                 return
             }
@@ -145,27 +145,16 @@ public final class HTTPPlan: Sendable {
         return .success(UpstreamRequest(head: buffer, method: upstreamMethod, chunked: chunked))
     }
 
-    /// Request fields never forwarded: hop-by-hop ones, those Portico sets itself, and the framing
-    /// fields it writes anew.
+    /// Request fields never forwarded: hop-by-hop and framing ones, and those Portico sets itself.
     static func isDropped(_ name: UnsafeRawBufferPointer) -> Bool {
+        if HTTP1Bytes.isHopByHopOrFraming(name) { return true }
         switch name.count {
-        case 2: return HTTP1Bytes.equalsLowercase(name, "te")
         case 4: return HTTP1Bytes.equalsLowercase(name, "host")
         case 6: return HTTP1Bytes.equalsLowercase(name, "expect")  // Portico answers 100-continue itself
-        case 7: return HTTP1Bytes.equalsLowercase(name, "trailer") || HTTP1Bytes.equalsLowercase(name, "upgrade")
-        case 10: return HTTP1Bytes.equalsLowercase(name, "connection") || HTTP1Bytes.equalsLowercase(name, "keep-alive")
-        case 14: return HTTP1Bytes.equalsLowercase(name, "content-length")
-        case 16: return HTTP1Bytes.equalsLowercase(name, "proxy-connection") || HTTP1Bytes.equalsLowercase(name, "x-forwarded-port")
-        case 17: return HTTP1Bytes.equalsLowercase(name, "transfer-encoding") || HTTP1Bytes.equalsLowercase(name, "x-forwarded-proto")
-        case 18: return HTTP1Bytes.equalsLowercase(name, "proxy-authenticate")
-        case 19: return HTTP1Bytes.equalsLowercase(name, "proxy-authorization")
+        case 16: return HTTP1Bytes.equalsLowercase(name, "x-forwarded-port")
+        case 17: return HTTP1Bytes.equalsLowercase(name, "x-forwarded-proto")
         default: return false
         }
-    }
-
-    static func equals(_ bytes: UnsafeRawBufferPointer, _ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { HTTP1Bytes.equalsIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
     }
 
     /// Field names listed in a `Connection` value, which are hop-by-hop for this message (`close`

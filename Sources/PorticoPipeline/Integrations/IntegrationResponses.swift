@@ -7,7 +7,6 @@ public struct IntegrationResponses: Sendable {
     public struct Entry: Sendable {
         /// nil for `default`.
         let pattern: SelectionPattern?
-        public let patternText: String
         public let status: HTTPResponseStatus
         public let headers: [(name: String, source: ResponseValue)]
         /// Response templates by content type, in definition order.

@@ -4,15 +4,6 @@ public enum HeaderName {
     @inlinable
     public static func equals(_ name: String, _ lowercase: StaticString) -> Bool {
         var name = name
-        return name.withUTF8 { bytes in
-            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-            let expected = lowercase.utf8Start
-            for index in 0..<bytes.count {
-                var byte = bytes[index]
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-                if byte != expected[index] { return false }
-            }
-            return true
-        }
+        return name.withUTF8 { HTTP1Bytes.equalsLowercase(UnsafeRawBufferPointer($0), lowercase) }
     }
 }

@@ -13,32 +13,27 @@ enum ChannelSetup {
         let sync = channel.pipeline.syncOperations
         let port = channel.localAddress?.port ?? 0
         let sourceIP = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
-        let proto = tls == nil ? "http" : "https"
+        let info = ConnectionInfo(
+            sourceIP: sourceIP, forwarded: ForwardedInfo(proto: tls == nil ? "http" : "https", port: port), protocolName: "HTTP/1.1")
         if let tls {
             try sync.addHandler(NIOSSLServerHandler(context: tls))
             if http2 {
                 try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/2.0", isHTTP2: true)
                         switch result {
                         case .negotiated("h2"):
                             try configureHTTP2(channel, state: state, limits: limits, info: info)
                         default:
-                            var http1 = info
-                            http1.protocolName = "HTTP/1.1"
-                            http1.isHTTP2 = false
-                            try configureHTTP1(channel, state: state, limits: limits, info: http1)
+                            try configureHTTP1(channel, state: state, limits: limits, info: info)
                         }
                     }
                 })
                 return
             }
         } else if http2 {
-            let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
             try sync.addHandler(PrefaceSniffer(state: state, limits: limits, info: info))
             return
         }
-        let info = ConnectionInfo(sourceIP: sourceIP, forwarded: ForwardedInfo(proto: proto, port: port), protocolName: "HTTP/1.1", isHTTP2: false)
         try configureHTTP1(channel, state: state, limits: limits, info: info)
     }
 
@@ -48,7 +43,10 @@ enum ChannelSetup {
         try channel.pipeline.syncOperations.addHandler(HTTP1Handler(state: state, limits: limits, info: info))
     }
 
-    static func configureHTTP2(_ channel: Channel, state: LoopState, limits: Limits, info: ConnectionInfo) throws {
+    static func configureHTTP2(_ channel: Channel, state: LoopState, limits: Limits, info http1Info: ConnectionInfo) throws {
+        var h2 = http1Info
+        h2.protocolName = "HTTP/2.0"
+        let info = h2
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings.append(HTTP2Setting(parameter: .maxHeaderListSize, value: max(limits.maxHeaderBytes * 2, 16_384)))
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
@@ -99,10 +97,7 @@ final class PrefaceSniffer: ChannelInboundHandler, RemovableChannelHandler {
         buffered = nil
         do {
             if isPrefix {
-                var h2 = info
-                h2.protocolName = "HTTP/2.0"
-                h2.isHTTP2 = true
-                try ChannelSetup.configureHTTP2(context.channel, state: state, limits: limits, info: h2)
+                try ChannelSetup.configureHTTP2(context.channel, state: state, limits: limits, info: info)
             } else {
                 try ChannelSetup.configureHTTP1(context.channel, state: state, limits: limits, info: info)
             }

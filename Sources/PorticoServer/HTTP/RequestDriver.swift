@@ -9,7 +9,6 @@ struct ConnectionInfo: Sendable {
     var forwarded: ForwardedInfo
     /// `HTTP/1.1` or `HTTP/2.0`, for `$context.protocol`.
     var protocolName: String
-    var isHTTP2: Bool
 }
 
 /// Drives the exchanges of one downstream connection (or HTTP/2 stream): runs `Pipeline.decide`
@@ -395,21 +394,6 @@ final class RequestDriver: UpstreamOwner {
         }
     }
 
-    /// Upstream response fields never passed on as they are: framing and hop-by-hop ones.
-    private static func isHopOrFraming(_ name: UnsafeRawBufferPointer) -> Bool {
-        switch name.count {
-        case 2: return HTTP1Bytes.equalsLowercase(name, "te")
-        case 7: return HTTP1Bytes.equalsLowercase(name, "trailer") || HTTP1Bytes.equalsLowercase(name, "upgrade")
-        case 10: return HTTP1Bytes.equalsLowercase(name, "connection") || HTTP1Bytes.equalsLowercase(name, "keep-alive")
-        case 14: return HTTP1Bytes.equalsLowercase(name, "content-length")
-        case 16: return HTTP1Bytes.equalsLowercase(name, "proxy-connection")
-        case 17: return HTTP1Bytes.equalsLowercase(name, "transfer-encoding")
-        case 18: return HTTP1Bytes.equalsLowercase(name, "proxy-authenticate")
-        case 19: return HTTP1Bytes.equalsLowercase(name, "proxy-authorization")
-        default: return false
-        }
-    }
-
     private func writeProxiedHead(_ upstream: HTTP1ResponseHead, exchange: Exchange) {
         startHead(HTTPResponseStatus(statusCode: upstream.status), exchange: exchange)
         let rest = exchange.routed.apiType == .rest
@@ -420,7 +404,7 @@ final class RequestDriver: UpstreamOwner {
                 let value = UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)])
                 if rest && Self.isRemapped(name) {
                     wire.addField(name, value, remapped: true)
-                } else if !Self.isHopOrFraming(name) && !HTTP1Bytes.equalsLowercase(name, "date") {
+                } else if !HTTP1Bytes.isHopByHopOrFraming(name) && !HTTP1Bytes.equalsLowercase(name, "date") {
                     wire.addField(name, value, remapped: false)
                 }
             }
