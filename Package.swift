@@ -1,10 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Targets follow ../shared/DESIGN.md: CLI → Server → {Definitions, Pipeline} → Model.
+// Targets follow ../shared/DESIGN.md: CLI → Server → {Admin, Storage*, Definitions, Pipeline} → Model.
 let package = Package(
     name: "Portico",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portico", targets: ["PorticoCLI"]),
         .library(name: "PorticoTesting", targets: ["PorticoTesting"]),
@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Value types of the API model; no I/O.
@@ -35,13 +37,26 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // The ConfigStore protocol and the in-memory store.
+        .target(name: "PorticoStorage", dependencies: ["PorticoModel"]),
+        // The embedded default store: one SQLite file.
+        .target(
+            name: "PorticoStorageSQLite",
+            dependencies: ["PorticoStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The AWS-compatible management API (apigateway, apigatewayv2), transport-free.
+        .target(
+            name: "PorticoAdmin",
+            dependencies: ["PorticoModel", "PorticoStorage", "PorticoDefinitions", "PorticoPipeline"]
         ),
         // Composition root: listeners, upstream pool, snapshot swap, reload, admin listener.
         .target(
             name: "PorticoServer",
             dependencies: [
-                "PorticoModel", "PorticoDefinitions", "PorticoPipeline",
+                "PorticoModel", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -55,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "PorticoCLI",
             dependencies: [
-                "PorticoServer", "PorticoDefinitions", "PorticoPipeline",
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,7 +79,7 @@ let package = Package(
         .target(
             name: "PorticoTesting",
             dependencies: [
-                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoModel",
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoModel", "PorticoStorage",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,6 +88,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PorticoDefinitionsTests", dependencies: ["PorticoDefinitions"]),
+        .testTarget(name: "PorticoStorageTests", dependencies: ["PorticoStorage", "PorticoStorageSQLite", "PorticoTesting"]),
+        .testTarget(name: "PorticoAdminTests", dependencies: ["PorticoAdmin", "PorticoStorage", "PorticoModel", "PorticoPipeline"]),
         .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     ],

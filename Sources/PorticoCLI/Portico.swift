@@ -4,7 +4,10 @@ import Logging
 import PorticoDefinitions
 import PorticoModel
 import PorticoPipeline
+import PorticoAdmin
 import PorticoServer
+import PorticoStorage
+import PorticoStorageSQLite
 
 @main
 struct Portico: AsyncParsableCommand {
@@ -92,10 +95,28 @@ extension IntegrationPlan {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the APIs of a project file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the APIs of a project file, and the management API on its admin listener.",
+        discussion: """
+            --dev starts a gateway for development that needs no file: the AWS-compatible management \
+            API, the APIs it deploys (at /restapis/{apiId}/{stage}/_user_request_/… and by Host \
+            {apiId}.execute-api.localhost) and POST /moto-api/reset share one loopback port, so AWS \
+            tools need one --endpoint-url. Calls need no signature there; state is kept in memory \
+            unless --state names a SQLite file.
+            """
+    )
 
-    @Argument(help: "The project file (portico.yaml or .json).")
-    var config: String = "portico.yaml"
+    @Argument(help: "The project file (portico.yaml or .json). Default portico.yaml; optional with --dev.")
+    var config: String?
+
+    @Flag(help: "Development mode: management API and data plane on one port.")
+    var dev = false
+
+    @Option(help: "Port of the development-mode listener (default 4566).")
+    var port: Int = 4566
+
+    @Option(help: "SQLite file for the management API's state in development mode (default: in memory).")
+    var state: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -108,17 +129,55 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "portico")
-        let (loaded, compiled, diagnostics) = ConfigReloader.loadAndCompile(path: config)
-        for diagnostic in diagnostics {
-            switch diagnostic.severity {
-            case .error: logger.error("\(diagnostic)")
-            case .unsupported, .warning: logger.warning("\(diagnostic)")
+        let path = config ?? (dev ? nil : "portico.yaml")
+        var project = ProjectConfig(listeners: [], accessLog: AccessLogConfig(enabled: false))
+        if let path {
+            let (loaded, compiled, diagnostics) = ConfigReloader.loadAndCompile(path: path)
+            for diagnostic in diagnostics {
+                switch diagnostic.severity {
+                case .error: logger.error("\(diagnostic)")
+                case .unsupported, .warning: logger.warning("\(diagnostic)")
+                }
             }
+            guard let loaded, compiled != nil else {
+                logger.critical("the configuration has errors; nothing is served")
+                throw ExitCode(1)
+            }
+            project = loaded
         }
-        guard let project = loaded, let gateway = compiled else {
-            logger.critical("the configuration has errors; nothing is served")
+        if dev {
+            project.listeners.append(ListenerConfig(host: "127.0.0.1", port: port))
+        }
+
+        // The management API: on the admin listener, or on the development port.
+        var management: ManagementAPI?
+        if dev || project.admin != nil {
+            let stateFile = dev ? state : project.admin?.stateFile
+            let store: any ConfigStore
+            do {
+                if let stateFile {
+                    try FileManager.default.createDirectory(atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    store = try SQLiteConfigStore(path: stateFile)
+                } else {
+                    store = InMemoryConfigStore()
+                }
+                management = try ManagementAPI(store: store, settings: ManagementAPI.Settings(
+                    allowsReset: dev, credentials: dev ? [:] : project.admin?.credentials ?? [:]))
+            } catch {
+                logger.critical("cannot open the management state \(stateFile ?? "in memory"): \(error)")
+                throw ExitCode(1)
+            }
+            logger.info("management API", metadata: ["portico.state": "\(stateFile ?? "in memory")"])
+        }
+
+        let sources = GatewaySources(project: project, logger: logger)
+        if let management { _ = sources.replaceManaged(await management.deployedAPIs()) }
+        let (compiled, diagnostics) = sources.compile()
+        guard let gateway = compiled else {
+            for diagnostic in diagnostics where diagnostic.severity == .error { logger.error("\(diagnostic)") }
             throw ExitCode(1)
         }
+
         let sidecars = Sidecars(logger: logger)
         do {
             try sidecars.start(project.sidecars)
@@ -129,14 +188,17 @@ struct Serve: AsyncParsableCommand {
         }
         let server: GatewayServer
         do {
-            server = try GatewayServer(config: project, gateway: gateway, logger: logger)
+            server = try GatewayServer(config: project, gateway: gateway, logger: logger, management: management, managementOnDataPlane: dev)
             try await server.start()
         } catch {
             sidecars.stop()
             throw error
         }
-        let reloader = ConfigReloader(path: config, logger: logger)
-        reloader.watch(project.sourceFiles)
+        await management?.setOnDeploy { apis in
+            if let gateway = sources.replaceManaged(apis) { await server.install(gateway) }
+        }
+        let reloader = path.map { ConfigReloader(path: $0, logger: logger) }
+        reloader?.watch(project.sourceFiles)
         let signals = SignalWatcher()
         for api in gateway.apis {
             for stage in api.stageList {
@@ -148,7 +210,7 @@ struct Serve: AsyncParsableCommand {
             switch await signals.next(timeout: 1.0) {
             case .reload:
                 logger.info("SIGHUP: reloading")
-                await reloader.reload(into: server)
+                await reloader?.reload(into: server, sources: sources)
             case .stop(let name):
                 logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
                 await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
@@ -156,9 +218,9 @@ struct Serve: AsyncParsableCommand {
                 logger.info("stopped")
                 return
             case nil:
-                if reloader.changed() {
+                if let reloader, reloader.changed() {
                     logger.info("a definition file changed: reloading")
-                    await reloader.reload(into: server)
+                    await reloader.reload(into: server, sources: sources)
                 }
             }
         }

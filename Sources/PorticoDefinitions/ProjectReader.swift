@@ -42,10 +42,21 @@ public struct ProjectReader {
         if let listeners = sink.sequence(root["listeners"], "listeners") {
             config.listeners = listeners.compactMap { readListener($0) }
         }
-        if let admin = root["admin"], sink.mapping(admin, "admin") != nil {
+        if let admin = root["admin"], let members = sink.mapping(admin, "admin") {
+            sink.checkKeys(members, known: ["host", "port", "stateFile", "credentials"], in: "admin")
+            var credentials: [String: String] = [:]
+            for entry in sink.sequence(admin["credentials"], "admin.credentials") ?? [] {
+                guard let key = sink.string(entry["accessKeyId"], "accessKeyId"), let secret = sink.string(entry["secretAccessKey"], "secretAccessKey") else {
+                    sink.error("each admin credential needs accessKeyId and secretAccessKey", at: entry)
+                    continue
+                }
+                credentials[key] = secret
+            }
             config.admin = AdminConfig(
                 host: sink.string(admin["host"], "admin.host") ?? "127.0.0.1",
-                port: sink.int(admin["port"], "admin.port") ?? 9090
+                port: sink.int(admin["port"], "admin.port") ?? 9090,
+                stateFile: resolve(sink.string(admin["stateFile"], "admin.stateFile") ?? ".portico/state.sqlite"),
+                credentials: credentials
             )
         }
         if let log = root["accessLog"], sink.mapping(log, "accessLog") != nil {

@@ -84,11 +84,15 @@ public struct Stage: Sendable, Hashable {
     public var name: String
     public var variables: [String: String]
     public var throttling: Throttling?
+    /// The deployment this stage serves, when it is not the API's current definition: a stage of
+    /// the management API points at a snapshot taken by CreateDeployment. Nil for file-defined APIs.
+    public var deployment: [APIOperation]?
 
-    public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil) {
+    public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil, deployment: [APIOperation]? = nil) {
         self.name = name
         self.variables = variables
         self.throttling = throttling
+        self.deployment = deployment
     }
 }
 

@@ -56,14 +56,24 @@ public struct TLSConfig: Sendable, Hashable {
     }
 }
 
-/// The operations listener: `/health`, `/ready`, `/metrics`. Loopback by default.
+/// The admin listener: `/health`, `/ready`, `/metrics` and the AWS-compatible management API.
 public struct AdminConfig: Sendable, Hashable {
+    /// Address to bind; default `127.0.0.1`.
     public var host: String
+    /// Port; default 9090.
     public var port: Int
+    /// The SQLite file that keeps what the management API creates; default `.portico/state.sqlite`
+    /// beside `portico.yaml`. Nil keeps it in memory only.
+    public var stateFile: String?
+    /// Access key id → secret access key that may sign management calls (SigV4). Empty (the
+    /// default): calls need no signature, and only loopback clients are answered.
+    public var credentials: [String: String]
 
-    public init(host: String = "127.0.0.1", port: Int = 9090) {
+    public init(host: String = "127.0.0.1", port: Int = 9090, stateFile: String? = nil, credentials: [String: String] = [:]) {
         self.host = host
         self.port = port
+        self.stateFile = stateFile
+        self.credentials = credentials
     }
 }
 

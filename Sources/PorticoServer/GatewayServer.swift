@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import PorticoAdmin
 import PorticoModel
 import PorticoPipeline
 
@@ -21,17 +22,25 @@ public final class GatewayServer: Sendable {
     /// Addresses the data-plane listeners bound, in configuration order.
     public let listenerAddresses: NIOLockedValueBox<[SocketAddress]>
     public let adminAddress: NIOLockedValueBox<SocketAddress?>
+    /// The AWS-compatible management API, served on the admin listener (and, in development mode,
+    /// on the data-plane listeners too).
+    let management: ManagementAPI?
 
-    public init(config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil) throws {
+    /// `managementOnDataPlane`: development mode, where one port serves management calls and APIs.
+    public init(
+        config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil,
+        management: ManagementAPI? = nil, managementOnDataPlane: Bool = false
+    ) throws {
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops ?? System.coreCount)
         self.ownsGroup = group == nil
         self.config = config
         self.logger = logger
+        self.management = management
         let sink = try AccessLogSink(destination: config.accessLog.destination)
         let tls = TLSClientFactory()
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
-            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls)
+            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

@@ -63,7 +63,7 @@ public final class CompiledGateway: Sendable {
     public func api(id: String) -> CompiledAPI? { apisByID[id] }
 
     /// `abc123.execute-api.localhost:8080` → `abc123`.
-    static func executeAPIID(_ host: Substring) -> Substring? {
+    public static func executeAPIID(_ host: Substring) -> Substring? {
         guard let dot = host.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
         let rest = host[dot...]
         guard rest.hasPrefix(".execute-api.") else { return nil }

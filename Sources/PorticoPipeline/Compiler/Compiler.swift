@@ -27,7 +27,7 @@ public struct Compiler {
     private mutating func compileStage(_ stage: Stage, of api: APIDefinition) -> CompiledStage {
         var builder = RouteTableBuilder()
         var routes: [CompiledRoute] = []
-        for operation in api.operations {
+        for operation in stage.deployment ?? api.operations {
             let plan = compileIntegration(operation, stage: stage, api: api)
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,

@@ -35,5 +35,24 @@ public struct CivilTime: Sendable, Hashable {
         "\(pad(day))/\(Self.months[month - 1])/\(year):\(pad(hour)):\(pad(minute)):\(pad(second)) +0000"
     }
 
+    /// SigV4's `X-Amz-Date` form: `20261122T084937Z`.
+    public var amzDate: String {
+        "\(year)\(pad(month))\(pad(day))T\(pad(hour))\(pad(minute))\(pad(second))Z"
+    }
+
+    public static func amzDate(_ epochSeconds: Int64) -> String { CivilTime(epochSeconds: epochSeconds).amzDate }
+
+    /// Seconds since the epoch of a UTC civil time (the inverse of `init(epochSeconds:)`).
+    public static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
     private func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
 }

@@ -9,6 +9,8 @@ final class Exchange {
         case respond
         /// Forward to an upstream per the plan.
         case forward(HTTPPlan)
+        /// A management call (development mode): the body is collected, then the API answers.
+        case management([(name: String, value: String)])
     }
 
     let method: HTTPMethod
@@ -54,6 +56,8 @@ final class Exchange {
     var timeoutPrevious: Exchange?
     /// The upstream response is not sent to the client (already answered, or mapped away).
     var discardUpstreamBody = false
+    /// A management call's body, collected before the call runs.
+    var managementBody = ByteBuffer()
 
     init(
         method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: RequestID,

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import PorticoAdmin
 import PorticoModel
 import PorticoPipeline
 
@@ -68,6 +69,10 @@ final class RequestDriver: UpstreamOwner {
         let requestID = state.ids.make()
         let gateway = state.gateway
         let (path, query) = Pipeline.splitTarget(head.uri)
+        if state.management != nil, Self.isManagementCall(head, path: path) {
+            startManagement(head, requestID: requestID, now: now, keepAlive: keepAlive, version: version, expectsContinue: expectsContinue)
+            return
+        }
         var routed = Pipeline.Routed(apiType: .rest)
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
@@ -105,6 +110,10 @@ final class RequestDriver: UpstreamOwner {
             if exchange.responseStarted { wire.close() } else { writeError(.requestTooLarge, exchange: exchange) }
             return
         }
+        if case .management = exchange.action {
+            exchange.managementBody.writeImmutableBuffer(buffer)
+            return
+        }
         guard case .forward = exchange.action else { return }
         if let upstream = exchange.upstream {
             upstream.sendBody(buffer, chunked: exchange.upstreamRequest?.chunked ?? false)
@@ -119,6 +128,10 @@ final class RequestDriver: UpstreamOwner {
     func requestEnd() {
         guard let exchange, !exchange.requestComplete else { return }
         exchange.requestComplete = true
+        if case .management(let headers) = exchange.action {
+            runManagement(exchange, headers: headers)
+            return
+        }
         if let upstream = exchange.upstream {
             upstream.sendEnd(chunked: exchange.upstreamRequest?.chunked ?? false)
             exchange.upstreamNeedsFlush = true
@@ -179,6 +192,51 @@ final class RequestDriver: UpstreamOwner {
     /// Graceful shutdown: close now if idle, else after the current response.
     func drain() {
         if exchange == nil { wire.close() } else { closing = true }
+    }
+
+    // MARK: Management (development mode: one port for management calls and APIs)
+
+    /// A management call is any request that is not addressed to an API: not by an
+    /// `{apiId}.execute-api.` host, not under `/restapis/{id}/{stage}/_user_request_/`.
+    static func isManagementCall<Head: RequestHead>(_ head: Head, path: Substring) -> Bool {
+        if let host = head.field("host"), CompiledGateway.executeAPIID(Substring(host)) != nil { return false }
+        if path.hasPrefix("/restapis/"), path.contains("/_user_request_") { return false }
+        return ManagementAPI.isManagementPath(path)
+    }
+
+    private func startManagement<Head: RequestHead>(_ head: Head, requestID: RequestID, now: Int64, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool) {
+        var headers: [(name: String, value: String)] = []
+        head.forEachField { name, value in
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        let exchange = Exchange(
+            method: head.method, uri: head.uri, version: version, userAgent: head.field("user-agent") ?? "-",
+            requestID: requestID, startNanos: NIODeadline.now().uptimeNanoseconds, startEpochMillis: now,
+            gateway: state.gateway, routed: Pipeline.Routed(apiType: .rest), keepAlive: keepAlive && !closing && !state.draining
+        )
+        exchange.action = .management(headers)
+        self.exchange = exchange
+        if expectsContinue { wire.writeContinue() }
+    }
+
+    private func runManagement(_ exchange: Exchange, headers: [(name: String, value: String)]) {
+        guard let management = state.management else { return }
+        let body = exchange.managementBody
+        let request = AdminRequest(
+            method: exchange.method.rawValue, target: exchange.uri, headers: headers,
+            body: Array(body.readableBytesView), sourceIP: info.sourceIP
+        )
+        let promise = state.loop.makePromise(of: AdminResponse.self)
+        promise.completeWithTask { await management.handle(request) }
+        promise.futureResult.assumeIsolated().whenSuccess { [self] response in
+            guard self.exchange === exchange, !exchange.responseStarted else { return }
+            let prepared = PreparedResponse(
+                status: HTTPResponseStatus(statusCode: response.status), headers: response.headers,
+                contentType: nil, body: ByteBuffer(bytes: response.body)
+            )
+            writePrepared(prepared, exchange: exchange)
+            wire.flush()
+        }
     }
 
     // MARK: Upstream

@@ -40,11 +40,17 @@ public final class ConfigReloader: @unchecked Sendable {
         lock.withLock { fingerprints.contains { Self.modificationDate($0.key) != $0.value } }
     }
 
-    /// Compiles the file again and installs it on `server` if it compiles; logs why not otherwise.
+    /// Compiles the file again (with the management API's deployments, from `sources`) and installs
+    /// it on `server` if it compiles; logs why not otherwise.
     @discardableResult
-    public func reload(into server: GatewayServer) async -> Bool {
-        let (config, gateway, diagnostics) = Self.loadAndCompile(path: path)
+    public func reload(into server: GatewayServer, sources: GatewaySources? = nil) async -> Bool {
+        let (config, fileGateway, fileDiagnostics) = Self.loadAndCompile(path: path)
         if let config { watch(config.sourceFiles) }
+        var gateway = fileGateway
+        var diagnostics = fileDiagnostics
+        if let config, fileGateway != nil, let sources {
+            (gateway, diagnostics) = sources.replaceProject(config)
+        }
         guard let gateway else {
             for diagnostic in diagnostics where diagnostic.severity == .error {
                 logger.error("reload rejected: \(diagnostic)")

@@ -1,3 +1,4 @@
+import PorticoAdmin
 import NIOCore
 import NIOPosix
 import PorticoModel
@@ -19,12 +20,15 @@ final class LoopState: @unchecked Sendable {
     /// Open downstream connections, so a drain can close the idle ones.
     var connections: [ObjectIdentifier: RequestDriver] = [:]
     var draining = false
+    /// Development mode: management calls share the data-plane port (`portico serve --dev`).
+    let management: ManagementAPI?
 
     private(set) var httpDate: String = ""
     private var dateSecond: Int64 = -1
 
-    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory) {
+    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?) {
         self.loop = loop
+        self.management = management
         self.gateway = gateway
         self.accessLog = AccessLogBuffer(sink: accessLog)
         self.pool = UpstreamPool(loop: loop, tls: tlsClient)

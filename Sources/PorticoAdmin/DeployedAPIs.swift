@@ -1,0 +1,104 @@
+import PorticoModel
+
+/// What the data plane serves from the management API: every stage of every API, each with the
+/// operations of the deployment it points at, in the model the compiler reads.
+enum DeployedAPIs {
+    static func definitions(from state: ManagementState) -> [APIDefinition] {
+        var apis: [APIDefinition] = []
+        for record in state.restAPIs.values {
+            guard let id = record.api["id"]?.stringValue else { continue }
+            let location = SourceLocation(file: "management API", pointer: "/restapis/\(id)")
+            var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .rest, location: location)
+            api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
+            for stage in record.stages.values {
+                guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
+                      let snapshot = record.snapshots[deploymentID] else { continue }
+                api.stages.append(Stage(name: name, variables: strings(stage["variables"]), deployment: operations(restResources: snapshot, location: location)))
+            }
+            if !api.stages.isEmpty { apis.append(api) }
+        }
+        for record in state.v2APIs.values where record.api["protocolType"]?.stringValue == "HTTP" {
+            guard let id = record.api["apiId"]?.stringValue else { continue }
+            let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
+            var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .http, location: location)
+            for stage in record.stages.values {
+                guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
+                      let snapshot = record.snapshots[deploymentID] else { continue }
+                api.stages.append(Stage(name: name, variables: strings(stage["stageVariables"]), deployment: operations(httpSnapshot: snapshot, location: location)))
+            }
+            if !api.stages.isEmpty { apis.append(api) }
+        }
+        return apis
+    }
+
+    static func strings(_ value: JSONValue?) -> [String: String] {
+        (value?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    /// REST resources with their methods → one operation per method.
+    static func operations(restResources resources: ObjectMap, location: SourceLocation) -> [APIOperation] {
+        var operations: [APIOperation] = []
+        for resource in resources.values {
+            guard let path = resource["path"]?.stringValue, let methods = resource["resourceMethods"]?.objectValue else { continue }
+            for name in methods.keys.sorted() {
+                guard let method = methods[name]?.objectValue else { continue }
+                operations.append(APIOperation(
+                    path: path, method: name, integration: method["methodIntegration"]?.objectValue.map { integration(rest: $0, location: location) },
+                    apiKeyRequired: method["apiKeyRequired"]?.boolValue ?? false, location: location
+                ))
+            }
+        }
+        return operations
+    }
+
+    static func integration(rest object: JSONObject, location: SourceLocation) -> Integration {
+        let kind = Integration.Kind(rawValue: object["type"]?.stringValue ?? "") ?? .mock
+        var responses: [IntegrationResponse] = []
+        for (code, value) in (object["integrationResponses"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let pattern = value["selectionPattern"]?.stringValue ?? ""
+            responses.append(IntegrationResponse(
+                selectionPattern: pattern.isEmpty ? "default" : pattern, statusCode: value["statusCode"]?.stringValue ?? code,
+                responseParameters: strings(value["responseParameters"]), responseTemplates: strings(value["responseTemplates"]),
+                contentHandling: value["contentHandling"]?.stringValue
+            ))
+        }
+        return Integration(
+            kind: kind, uri: object["uri"]?.stringValue, httpMethod: object["httpMethod"]?.stringValue,
+            requestParameters: strings(object["requestParameters"]), requestTemplates: strings(object["requestTemplates"]),
+            passthroughBehavior: Integration.PassthroughBehavior(rawValue: object["passthroughBehavior"]?.stringValue ?? "") ?? .whenNoMatch,
+            timeoutMillis: Int(object["timeoutInMillis"]?.numberValue ?? Double(Integration.defaultTimeoutMillis)),
+            responses: responses, contentHandling: object["contentHandling"]?.stringValue, location: location
+        )
+    }
+
+    /// HTTP API routes and integrations as a deployment captured them → one operation per route.
+    static func operations(httpSnapshot snapshot: JSONValue, location: SourceLocation) -> [APIOperation] {
+        let routes = ObjectMap(json: snapshot["routes"])
+        let integrations = ObjectMap(json: snapshot["integrations"])
+        var operations: [APIOperation] = []
+        for route in routes.values {
+            guard let key = route["routeKey"]?.stringValue else { continue }
+            let method: String
+            let path: String
+            if key == "$default" {
+                (method, path) = ("ANY", "")
+            } else {
+                let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                (method, path) = (parts[0], parts[1])
+            }
+            var integration: Integration?
+            if let target = route["target"]?.stringValue, target.hasPrefix("integrations/"),
+               let object = integrations[String(target.dropFirst("integrations/".count))] {
+                integration = Integration(
+                    kind: Integration.Kind(rawValue: object["integrationType"]?.stringValue ?? "") ?? .httpProxy,
+                    uri: object["integrationUri"]?.stringValue, httpMethod: object["integrationMethod"]?.stringValue,
+                    timeoutMillis: Int(object["timeoutInMillis"]?.numberValue ?? 30_000),
+                    payloadFormatVersion: object["payloadFormatVersion"]?.stringValue, location: location
+                )
+            }
+            operations.append(APIOperation(path: path, method: method, integration: integration, apiKeyRequired: route["apiKeyRequired"]?.boolValue ?? false, location: location))
+        }
+        return operations
+    }
+}

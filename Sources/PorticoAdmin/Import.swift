@@ -1,0 +1,174 @@
+import PorticoDefinitions
+import PorticoModel
+
+/// ImportRestApi (`POST /restapis?mode=import`) and PutRestApi (`PUT /restapis/{id}?mode=overwrite|merge`):
+/// an OpenAPI 3 or Swagger 2 document, with AWS's extensions, read by the same reader as `portico.yaml`.
+enum RestAPIImport {
+    static func read(_ call: Call, type: APIType, text: String) throws -> APIDefinition {
+        let document: DocumentNode
+        switch DocumentNode.parse(text, file: "request body") {
+        case .success(let node): document = node
+        case .failure(let diagnostic): throw ManagementError.badRequest("Failed to parse the uploaded OpenAPI document due to: \(diagnostic.message)")
+        }
+        let (api, diagnostics) = OpenAPIReader.read(document, id: "import", name: nil, type: type, stages: [], maxTimeoutMillis: 30_000)
+        let errors = diagnostics.filter { $0.severity == .error }
+        let failOnWarnings = call.queryBool("failonwarnings") || call.bool("failOnWarnings") == true
+        if let first = errors.first ?? (failOnWarnings ? diagnostics.first { $0.severity == .warning } : nil) {
+            throw ManagementError.badRequest("Errors found during import:\n\t\(first.location): \(first.message)")
+        }
+        guard let api else { throw ManagementError.badRequest("Failed to parse the uploaded OpenAPI document") }
+        return api
+    }
+
+    static func importAPI(_ state: inout ManagementState, _ call: Call) throws -> AdminResponse {
+        let definition = try read(call, type: .rest, text: String(decoding: call.request.body, as: UTF8.self))
+        let id = Identifier.make()
+        let rootID = Identifier.make()
+        var api: JSONObject = [
+            "id": .string(id), "name": .string(definition.name), "createdDate": .number(call.now), "apiKeySource": "HEADER",
+            "endpointConfiguration": ["types": .array([.string(call.query("parameters[endpointConfigurationTypes]") ?? call.query("endpointConfigurationTypes") ?? "EDGE")])],
+            "disableExecuteApiEndpoint": false, "rootResourceId": .string(rootID),
+        ]
+        if !definition.binaryMediaTypes.isEmpty { api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
+        if let source = definition.extensions["x-amazon-apigateway-api-key-source"] { api["apiKeySource"] = source }
+        if let policy = definition.extensions["x-amazon-apigateway-policy"] { api["policy"] = .string(policy.serialized) }
+        if let document = try? JSONValue.parse(call.request.body), let info = document["info"] {
+            if let description = info["description"] { api["description"] = description }
+            if let version = info["version"] { api["version"] = version }
+        }
+        var record = RestAPIRecord(api: api)
+        record.resources[rootID] = ["id": .string(rootID), "path": "/"]
+        addOperations(definition.operations, to: &record)
+        state.restAPIs[id] = record
+        state.touch("restapis", id)
+        return .json(201, api)
+    }
+
+    static func putAPI(_ state: inout ManagementState, _ call: Call) throws -> AdminResponse {
+        let definition = try read(call, type: .rest, text: String(decoding: call.request.body, as: UTF8.self))
+        return try RestAPIOperations.withAPI(&state, call) { record throws in
+            let rootID = record.api["rootResourceId"]?.stringValue ?? ""
+            if call.query("mode") != "merge" {
+                for id in record.resources.keys where id != rootID { record.resources[id] = nil }
+                if var root = record.resources[rootID] { root["resourceMethods"] = nil; record.resources[rootID] = root }
+            }
+            addOperations(definition.operations, to: &record)
+            if !definition.binaryMediaTypes.isEmpty { record.api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
+            return .json(200, record.api)
+        }
+    }
+
+    /// Creates the resources each path needs and puts the method with its integration on it.
+    static func addOperations(_ operations: [APIOperation], to record: inout RestAPIRecord) {
+        let rootID = record.api["rootResourceId"]?.stringValue ?? ""
+        for operation in operations {
+            var parentID = rootID
+            var path = ""
+            for part in operation.path.split(separator: "/").map(String.init) {
+                path += "/" + part
+                if let existing = record.resources.values.first(where: { $0["path"]?.stringValue == path }) {
+                    parentID = existing["id"]!.stringValue!
+                    continue
+                }
+                let id = Identifier.make()
+                record.resources[id] = ["id": .string(id), "parentId": .string(parentID), "pathPart": .string(part), "path": .string(path)]
+                parentID = id
+            }
+            var resource = record.resources[parentID]!
+            var methods = resource["resourceMethods"]?.objectValue ?? [:]
+            methods[operation.method] = .object(methodJSON(operation, resourceID: parentID))
+            resource["resourceMethods"] = .object(methods)
+            record.resources[parentID] = resource
+        }
+    }
+
+    static func methodJSON(_ operation: APIOperation, resourceID: String) -> JSONObject {
+        var method: JSONObject = ["httpMethod": .string(operation.method), "authorizationType": "NONE", "apiKeyRequired": .bool(operation.apiKeyRequired)]
+        var parameters: JSONObject = [:]
+        for parameter in operation.parameters {
+            let location = parameter.location == .query ? "querystring" : parameter.location.rawValue
+            parameters["method.request.\(location).\(parameter.name)"] = .bool(parameter.required)
+        }
+        if !parameters.isEmpty { method["requestParameters"] = .object(parameters) }
+        guard let integration = operation.integration else { return method }
+        var object: JSONObject = [
+            "type": .string(integration.kind.rawValue), "passthroughBehavior": .string(integration.passthroughBehavior.rawValue),
+            "timeoutInMillis": .number(Double(integration.timeoutMillis)), "cacheNamespace": .string(resourceID), "cacheKeyParameters": [],
+            "connectionType": "INTERNET",
+        ]
+        if let uri = integration.uri { object["uri"] = .string(uri) }
+        if let method = integration.httpMethod { object["httpMethod"] = .string(method) }
+        if !integration.requestParameters.isEmpty { object["requestParameters"] = .object(integration.requestParameters.mapValues { .string($0) }) }
+        if !integration.requestTemplates.isEmpty { object["requestTemplates"] = .object(integration.requestTemplates.mapValues { .string($0) }) }
+        if let handling = integration.contentHandling { object["contentHandling"] = .string(handling) }
+        var responses: JSONObject = [:]
+        var methodResponses: JSONObject = [:]
+        for response in integration.responses {
+            var entry: JSONObject = ["statusCode": .string(response.statusCode)]
+            if !response.isDefault { entry["selectionPattern"] = .string(response.selectionPattern) }
+            if !response.responseParameters.isEmpty { entry["responseParameters"] = .object(response.responseParameters.mapValues { .string($0) }) }
+            if !response.responseTemplates.isEmpty { entry["responseTemplates"] = .object(response.responseTemplates.mapValues { .string($0) }) }
+            responses[response.statusCode] = .object(entry)
+            methodResponses[response.statusCode] = ["statusCode": .string(response.statusCode)]
+        }
+        if !responses.isEmpty {
+            object["integrationResponses"] = .object(responses)
+            method["methodResponses"] = .object(methodResponses)
+        }
+        method["methodIntegration"] = .object(object)
+        return method
+    }
+}
+
+/// ImportApi (`PUT /v2/apis`) and ReimportApi (`PUT /v2/apis/{apiId}`) for HTTP APIs.
+enum V2Import {
+    static func importAPI(_ state: inout ManagementState, _ call: Call, into existing: String?) throws -> AdminResponse {
+        guard let text = call.string("body") else { throw ManagementError.badRequest("body is required") }
+        let definition = try RestAPIImport.read(call, type: .http, text: text)
+        var record: V2APIRecord
+        if let existing {
+            record = state.v2APIs[existing]!
+            record.routes = ObjectMap()
+            record.integrations = ObjectMap()
+            record.api["name"] = .string(definition.name)
+        } else {
+            let id = Identifier.make()
+            record = V2APIRecord(api: [
+                "apiId": .string(id), "name": .string(definition.name), "protocolType": "HTTP", "createdDate": .number(call.now),
+                "apiEndpoint": .string("https://\(id).execute-api.\(call.region).amazonaws.com"),
+                "apiKeySelectionExpression": "$request.header.x-api-key", "disableExecuteApiEndpoint": false,
+                "routeSelectionExpression": "$request.method $request.path",
+            ])
+        }
+        if let document = try? JSONValue.parse(text), let info = document["info"] {
+            if let description = info["description"] { record.api["description"] = description }
+            if let version = info["version"] { record.api["version"] = version }
+        }
+        for operation in definition.operations {
+            let routeID = Identifier.make(7)
+            var route: JSONObject = [
+                "routeId": .string(routeID), "routeKey": .string(operation.routeKey), "authorizationType": "NONE",
+                "apiKeyRequired": .bool(operation.apiKeyRequired),
+            ]
+            if let integration = operation.integration {
+                let integrationID = Identifier.make(7)
+                var object: JSONObject = [
+                    "integrationId": .string(integrationID), "integrationType": .string(integration.kind.rawValue),
+                    "connectionType": "INTERNET", "timeoutInMillis": .number(Double(integration.timeoutMillis)),
+                    "payloadFormatVersion": .string(integration.payloadFormatVersion ?? (integration.kind == .awsProxy ? "2.0" : "1.0")),
+                ]
+                if let uri = integration.uri { object["integrationUri"] = .string(uri) }
+                if let method = integration.httpMethod { object["integrationMethod"] = .string(method) }
+                record.integrations[integrationID] = object
+                route["target"] = .string("integrations/\(integrationID)")
+            }
+            record.routes[routeID] = route
+        }
+        let id = record.api["apiId"]!.stringValue!
+        V2Operations.autoDeploy(&record, call: call)
+        state.v2APIs[id] = record
+        state.touch("v2apis", id)
+        state.deploymentChanged = true
+        return .json(existing == nil ? 201 : 200, record.api)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import PorticoModel
+import PorticoStorage
+
+/// The AWS-compatible management API: `apigateway` (REST APIs), `apigatewayv2` (HTTP and WebSocket
+/// APIs) and, in development mode, `POST /moto-api/reset`. Transport-free: the server hands it an
+/// `AdminRequest` and writes back the `AdminResponse`. State lives in memory and is written through
+/// to the `ConfigStore` before each answer; deployments are published to the data plane through
+/// `onDeploy` before the call that made them returns.
+public actor ManagementAPI {
+    typealias Handler = @Sendable (inout ManagementState, Call) throws -> AdminResponse
+
+    public struct Settings: Sendable {
+        /// Used in ARNs.
+        public var account: String
+        /// When the credential scope names none.
+        public var defaultRegion: String
+        /// Answer `POST /moto-api/reset` by clearing everything (development mode only).
+        public var allowsReset: Bool
+        /// Access key id → secret access key. Empty: signatures are not checked (development mode).
+        public var credentials: [String: String]
+
+        public init(account: String = "123456789012", defaultRegion: String = "us-east-1", allowsReset: Bool = false, credentials: [String: String] = [:]) {
+            self.account = account
+            self.defaultRegion = defaultRegion
+            self.allowsReset = allowsReset
+            self.credentials = credentials
+        }
+    }
+
+    private let store: any ConfigStore
+    private let settings: Settings
+    private var state: ManagementState
+    private let router: AdminRouter<Handler>
+    private let clock: @Sendable () -> Double
+    private var onDeploy: (@Sendable ([APIDefinition]) async -> Void)?
+
+    public init(store: any ConfigStore, settings: Settings = Settings(), clock: @escaping @Sendable () -> Double = ManagementAPI.wallClock) throws {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.state = ManagementState(records: try store.loadAll())
+        var router = AdminRouter<Handler>()
+        RestAPIOperations.register(into: &router)
+        V2Operations.register(into: &router)
+        self.router = router
+    }
+
+    /// Seconds since the epoch, whole.
+    public static let wallClock: @Sendable () -> Double = {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec)
+    }
+
+    /// Sets the callback that receives every deployed API whenever deployments or stages change.
+    public func setOnDeploy(_ callback: @escaping @Sendable ([APIDefinition]) async -> Void) {
+        onDeploy = callback
+    }
+
+    /// What the data plane serves from the management API's deployments.
+    public func deployedAPIs() -> [APIDefinition] {
+        DeployedAPIs.definitions(from: state)
+    }
+
+    /// Whether a path belongs to the management API (and not to the data plane) in development mode.
+    public nonisolated static func isManagementPath(_ path: Substring) -> Bool {
+        for prefix in ["/restapis", "/apikeys", "/usageplans", "/domainnames", "/tags/", "/v2/", "/moto-api/", "/account", "/vpclinks", "/clientcertificates", "/sdktypes"] where path.hasPrefix(prefix) {
+            return true
+        }
+        return false
+    }
+
+    public func handle(_ request: AdminRequest) async -> AdminResponse {
+        if request.method == "POST", request.path == "/moto-api/reset" {
+            guard settings.allowsReset, Self.isLoopback(request.sourceIP) else { return ManagementError.notFound("Not Found").response }
+            do { try store.removeAll() } catch { return Self.storeFailure(error) }
+            state = ManagementState()
+            await onDeploy?([])
+            return .json(200, ["status": "ok"])
+        }
+        let scope = CredentialScope(authorization: request.header("authorization"))
+        if !settings.credentials.isEmpty {
+            if let error = SigV4Check.verify(request, credentials: settings.credentials, now: Int64(clock())) { return error.response }
+        } else if !Self.isLoopback(request.sourceIP) {
+            // Without admin credentials nothing is checked, so only this machine may call.
+            return ManagementError.accessDenied("Management calls from other hosts need admin credentials (admin.credentials in portico.yaml)").response
+        }
+        let region = scope?.region ?? settings.defaultRegion
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound, .methodNotAllowed:
+            return ManagementError(type: "UnknownOperationException", status: 404, message: "No management operation matches \(request.method) \(request.path)").response
+        case .found(let handler, let parameters):
+            // Imports carry a document (YAML or JSON) rather than a JSON object of fields.
+            let isImport = request.method == "PUT" && request.path.hasPrefix("/restapis/") || request.queryValue("mode") == "import"
+            let body: JSONObject
+            do { body = try request.json() } catch {
+                guard isImport else { return (error as? ManagementError ?? .badRequest("Invalid request body")).response }
+                body = [:]
+            }
+            let call = Call(request: request, parameters: parameters, body: body, region: region, account: settings.account, now: clock())
+            var working = state
+            working.dirty = []
+            working.deploymentChanged = false
+            let response: AdminResponse
+            do {
+                response = try handler(&working, call)
+            } catch let error as ManagementError {
+                return error.response
+            } catch {
+                return ManagementError(type: "InternalFailure", status: 500, message: "\(error)").response
+            }
+            do {
+                try store.apply(working.writes())
+            } catch {
+                return Self.storeFailure(error)
+            }
+            let changed = working.deploymentChanged
+            working.dirty = []
+            state = working
+            if changed { await onDeploy?(DeployedAPIs.definitions(from: state)) }
+            return response
+        }
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+    }
+
+    private static func storeFailure(_ error: any Error) -> AdminResponse {
+        ManagementError(type: "ServiceUnavailableException", status: 503, message: "The change could not be stored: \(error)").response
+    }
+}
+
+/// `Credential=AKID/20250101/us-east-1/apigateway/aws4_request` → its parts.
+struct CredentialScope: Sendable {
+    var accessKey: String
+    var date: String
+    var region: String
+    var service: String
+
+    init?(authorization: String?) {
+        guard let authorization, let range = authorization.range(of: "Credential=") else { return nil }
+        let rest = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
+        let parts = rest.split(separator: "/")
+        guard parts.count == 5 else { return nil }
+        accessKey = String(parts[0])
+        date = String(parts[1])
+        region = String(parts[2])
+        service = String(parts[3])
+    }
+}
