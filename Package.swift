@@ -50,7 +50,7 @@ let package = Package(
         // The AWS-compatible management API (apigateway, apigatewayv2), transport-free.
         .target(
             name: "PorticoAdmin",
-            dependencies: ["PorticoModel", "PorticoStorage", "PorticoDefinitions", "PorticoPipeline"]
+            dependencies: ["PorticoModel", "PorticoStorage", "PorticoDefinitions", "PorticoPipeline", .product(name: "Yams", package: "Yams")]
         ),
         // Composition root: listeners, upstream pool, snapshot swap, reload, admin listener.
         .target(

@@ -10,11 +10,26 @@ enum RestAPIImport {
         case .success(let node): document = node
         case .failure(let diagnostic): throw ManagementError.badRequest("Failed to parse the uploaded OpenAPI document due to: \(diagnostic.message)")
         }
+        let isSwagger2 = document["swagger"]?.scalar == "2.0"
+        guard isSwagger2 || document["openapi"]?.scalar?.hasPrefix("3.") == true else {
+            throw ManagementError.badRequest("Only OpenAPI 3.x.x are currently supported")
+        }
+        guard document["paths"] != nil else {
+            throw ManagementError.badRequest("Failed to parse the uploaded OpenAPI document due to: 'paths' is a required property")
+        }
         let (api, diagnostics) = OpenAPIReader.read(document, id: "import", name: nil, type: type, stages: [], maxTimeoutMillis: 30_000)
         let errors = diagnostics.filter { $0.severity == .error }
-        let failOnWarnings = call.queryBool("failonwarnings") || call.bool("failOnWarnings") == true
-        if let first = errors.first ?? (failOnWarnings ? diagnostics.first { $0.severity == .warning } : nil) {
+        // A method without an integration imports as it stands (AWS does not warn about it).
+        let warnings = diagnostics.filter { $0.severity == .warning && !$0.message.contains("has no x-amazon-apigateway-integration") }
+        let failOnWarnings = call.queryBool("failonwarnings") || call.queryBool("failOnWarnings") || call.bool("failOnWarnings") == true
+        if let first = errors.first {
             throw ManagementError.badRequest("Errors found during import:\n\t\(first.location): \(first.message)")
+        }
+        if failOnWarnings, let first = warnings.first {
+            throw ManagementError.badRequest("Warnings found during import:\n\t\(first.location): \(first.message)")
+        }
+        if failOnWarnings, let missing = missingReferences(document.json).first {
+            throw ManagementError.badRequest("Warnings found during import:\n\tParse issue: \(missing)")
         }
         guard let api else { throw ManagementError.badRequest("Failed to parse the uploaded OpenAPI document") }
         return api
@@ -32,34 +47,83 @@ enum RestAPIImport {
         if !definition.binaryMediaTypes.isEmpty { api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
         if let source = definition.extensions["x-amazon-apigateway-api-key-source"] { api["apiKeySource"] = source }
         if let policy = definition.extensions["x-amazon-apigateway-policy"] { api["policy"] = .string(policy.serialized) }
-        if let document = try? JSONValue.parse(call.request.body), let info = document["info"] {
-            if let description = info["description"] { api["description"] = description }
-            if let version = info["version"] { api["version"] = version }
-        }
+        let info = info(String(decoding: call.request.body, as: UTF8.self))
+        if let description = info.description { api["description"] = .string(description) }
+        if let version = info.version { api["version"] = .string(version) }
         var record = RestAPIRecord(api: api)
         record.resources[rootID] = ["id": .string(rootID), "path": "/"]
-        addOperations(definition.operations, to: &record)
+        addOperations(definition.operations, to: &record, document: documentJSON(call.request.body))
         state.restAPIs[id] = record
         state.touch("restapis", id)
         return .json(201, api)
     }
 
     static func putAPI(_ state: inout ManagementState, _ call: Call) throws -> AdminResponse {
+        let mode = call.query("mode") ?? "merge"
+        guard mode == "overwrite" || mode == "merge" else {
+            throw ManagementError.badRequest("Enumeration value of OpenAPI import mode must be \"overwrite\" or \"merge\"")
+        }
         let definition = try read(call, type: .rest, text: String(decoding: call.request.body, as: UTF8.self))
         return try RestAPIOperations.withAPI(&state, call) { record throws in
             let rootID = record.api["rootResourceId"]?.stringValue ?? ""
-            if call.query("mode") != "merge" {
+            if mode == "overwrite" {
                 for id in record.resources.keys where id != rootID { record.resources[id] = nil }
                 if var root = record.resources[rootID] { root["resourceMethods"] = nil; record.resources[rootID] = root }
             }
-            addOperations(definition.operations, to: &record)
+            addOperations(definition.operations, to: &record, document: documentJSON(call.request.body))
             if !definition.binaryMediaTypes.isEmpty { record.api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
             return .json(200, record.api)
         }
     }
 
-    /// Creates the resources each path needs and puts the method with its integration on it.
-    static func addOperations(_ operations: [APIOperation], to record: inout RestAPIRecord) {
+    /// `$ref`s under `paths` that name a schema the document does not define, worded as AWS's
+    /// import warnings: `attribute paths.'/a'(get).responses.200.content.schema.#/components/schemas/X is missing`.
+    static func missingReferences(_ document: JSONValue) -> [String] {
+        let schemas = document["components"]?["schemas"]?.objectValue ?? document["definitions"]?.objectValue ?? [:]
+        var missing: [String] = []
+        func walk(_ value: JSONValue, _ trail: [String]) {
+            switch value {
+            case .object(let members):
+                if let ref = members["$ref"]?.stringValue {
+                    let name = ref.split(separator: "/").last.map(String.init) ?? ""
+                    if (ref.hasPrefix("#/components/schemas/") || ref.hasPrefix("#/definitions/")), schemas[name] == nil {
+                        missing.append("attribute \((trail + [ref]).joined(separator: ".")) is missing")
+                    }
+                }
+                for key in members.keys.sorted() where key != "$ref" {
+                    // Media types (`application/json`) are left out of the attribute path.
+                    walk(members[key]!, key.contains("/") ? trail : trail + [key])
+                }
+            case .array(let items):
+                for item in items { walk(item, trail) }
+            default:
+                break
+            }
+        }
+        for (path, item) in (document["paths"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for (method, operation) in (item.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                walk(operation, ["paths.'\(path)'(\(method))"])
+            }
+        }
+        return missing
+    }
+
+    /// `info.description` and `info.version` as written (a YAML `2.0` stays the text `2.0`).
+    static func info(_ text: String) -> (description: String?, version: String?) {
+        guard case .success(let node) = DocumentNode.parse(text, file: "request body") else { return (nil, nil) }
+        return (node["info"]?["description"]?.scalar, node["info"]?["version"]?.scalar)
+    }
+
+    /// The document as JSON, whether it was sent as JSON or YAML.
+    static func documentJSON(_ body: [UInt8]) -> JSONValue? {
+        if let json = try? JSONValue.parse(body) { return json }
+        guard case .success(let node) = DocumentNode.parse(String(decoding: body, as: UTF8.self), file: "request body") else { return nil }
+        return node.json
+    }
+
+    /// Creates the resources each path needs and puts the method with its integration on it; the
+    /// document's responses become the method responses.
+    static func addOperations(_ operations: [APIOperation], to record: inout RestAPIRecord, document: JSONValue?) {
         let rootID = record.api["rootResourceId"]?.stringValue ?? ""
         for operation in operations {
             var parentID = rootID
@@ -76,14 +140,23 @@ enum RestAPIImport {
             }
             var resource = record.resources[parentID]!
             var methods = resource["resourceMethods"]?.objectValue ?? [:]
-            methods[operation.method] = .object(methodJSON(operation, resourceID: parentID))
+            var method = methodJSON(operation, resourceID: parentID)
+            let key = operation.method == "ANY" ? "x-amazon-apigateway-any-method" : operation.method.lowercased()
+            if let responses = document?["paths"]?[operation.path]?[key]?["responses"]?.objectValue {
+                var declared = method["methodResponses"]?.objectValue ?? [:]
+                for code in responses.keys where code.count == 3 && Int(code) != nil {
+                    declared[code] = ["statusCode": .string(code)]
+                }
+                method["methodResponses"] = .object(declared)
+            }
+            methods[operation.method] = .object(method)
             resource["resourceMethods"] = .object(methods)
             record.resources[parentID] = resource
         }
     }
 
     static func methodJSON(_ operation: APIOperation, resourceID: String) -> JSONObject {
-        var method: JSONObject = ["httpMethod": .string(operation.method), "authorizationType": "NONE", "apiKeyRequired": .bool(operation.apiKeyRequired)]
+        var method: JSONObject = ["httpMethod": .string(operation.method), "authorizationType": "NONE", "apiKeyRequired": .bool(operation.apiKeyRequired), "methodResponses": [:]]
         var parameters: JSONObject = [:]
         for parameter in operation.parameters {
             let location = parameter.location == .query ? "querystring" : parameter.location.rawValue
@@ -96,6 +169,9 @@ enum RestAPIImport {
             "timeoutInMillis": .number(Double(integration.timeoutMillis)), "cacheNamespace": .string(resourceID), "cacheKeyParameters": [],
             "connectionType": "INTERNET",
         ]
+        for field in ["connectionType", "connectionId", "credentials", "cacheNamespace", "cacheKeyParameters", "tlsConfig"] {
+            if let value = integration.extensions[field] { object[field] = value }
+        }
         if let uri = integration.uri { object["uri"] = .string(uri) }
         if let method = integration.httpMethod { object["httpMethod"] = .string(method) }
         if !integration.requestParameters.isEmpty { object["requestParameters"] = .object(integration.requestParameters.mapValues { .string($0) }) }
@@ -125,6 +201,7 @@ enum V2Import {
     static func importAPI(_ state: inout ManagementState, _ call: Call, into existing: String?) throws -> AdminResponse {
         guard let text = call.string("body") else { throw ManagementError.badRequest("body is required") }
         let definition = try RestAPIImport.read(call, type: .http, text: text)
+        let document = RestAPIImport.documentJSON(Array(text.utf8))
         var record: V2APIRecord
         if let existing {
             record = state.v2APIs[existing]!
@@ -140,15 +217,17 @@ enum V2Import {
                 "routeSelectionExpression": "$request.method $request.path",
             ])
         }
-        if let document = try? JSONValue.parse(text), let info = document["info"] {
-            if let description = info["description"] { record.api["description"] = description }
-            if let version = info["version"] { record.api["version"] = version }
+        let info = RestAPIImport.info(text)
+        if let description = info.description { record.api["description"] = .string(description) }
+        if let version = info.version { record.api["version"] = .string(version) }
+        if let cors = document?["x-amazon-apigateway-cors"]?.objectValue {
+            record.api["corsConfiguration"] = .object(cors)
         }
         for operation in definition.operations {
             let routeID = Identifier.make(7)
             var route: JSONObject = [
                 "routeId": .string(routeID), "routeKey": .string(operation.routeKey), "authorizationType": "NONE",
-                "apiKeyRequired": .bool(operation.apiKeyRequired),
+                "apiKeyRequired": .bool(operation.apiKeyRequired), "authorizationScopes": [], "requestParameters": [:],
             ]
             if let integration = operation.integration {
                 let integrationID = Identifier.make(7)

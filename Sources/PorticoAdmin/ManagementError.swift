@@ -21,6 +21,11 @@ public struct ManagementError: Error, Sendable, Equatable {
         ManagementError(type: "BadRequestException", status: 400, message: message)
     }
 
+    /// Input that fails the service model's constraints (enum values, patch operations).
+    public static func validation(_ message: String) -> ManagementError {
+        ManagementError(type: "ValidationException", status: 400, message: message)
+    }
+
     public static func conflict(_ message: String) -> ManagementError {
         ManagementError(type: "ConflictException", status: 409, message: message)
     }

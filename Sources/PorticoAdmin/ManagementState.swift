@@ -227,6 +227,10 @@ struct ManagementState: Sendable {
     var domainNames = OrderedRecords<ParentRecord>()
     var v2APIs = OrderedRecords<V2APIRecord>()
     var v2DomainNames = OrderedRecords<ParentRecord>()
+    var vpcLinks = OrderedRecords<JSONObject>()
+    var v2VpcLinks = OrderedRecords<JSONObject>()
+    /// The account's settings (GetAccount); nil until changed.
+    var account = OrderedRecords<JSONObject>()
     /// Tags of resources that do not carry their own (`/tags/{arn}` on anything else).
     var otherTags = OrderedRecords<JSONObject>()
     /// Collection/key pairs changed by the current call.
@@ -267,6 +271,9 @@ struct ManagementState: Sendable {
         case "v2apis": return stored(v2APIs, \.json)
         case "v2domainnames": return stored(v2DomainNames, \.json)
         case "tags": return stored(otherTags) { .object($0) }
+        case "vpclinks": return stored(vpcLinks) { .object($0) }
+        case "v2vpclinks": return stored(v2VpcLinks) { .object($0) }
+        case "account": return stored(account) { .object($0) }
         default: return nil
         }
     }
@@ -285,6 +292,9 @@ struct ManagementState: Sendable {
             case "v2apis": if let api = V2APIRecord(json: value) { v2APIs.restore(record.key, api, sequence: number) }
             case "v2domainnames": if let domain = ParentRecord(json: value) { v2DomainNames.restore(record.key, domain, sequence: number) }
             case "tags": if let object = value.objectValue { otherTags.restore(record.key, object, sequence: number) }
+            case "vpclinks": if let object = value.objectValue { vpcLinks.restore(record.key, object, sequence: number) }
+            case "v2vpclinks": if let object = value.objectValue { v2VpcLinks.restore(record.key, object, sequence: number) }
+            case "account": if let object = value.objectValue { account.restore(record.key, object, sequence: number) }
             default: continue
             }
         }

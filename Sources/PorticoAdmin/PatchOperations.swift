@@ -19,7 +19,7 @@ struct PatchOperations: Sendable {
         operations = try (body["patchOperations"]?.arrayValue ?? []).map { item throws in
             guard let op = item["op"]?.stringValue else { throw ManagementError.badRequest("Invalid patch operation specified. Must be one of: [add, remove, move, test, replace, copy]") }
             guard ["add", "remove", "replace", "move", "copy", "test"].contains(op) else {
-                throw ManagementError.badRequest("Invalid patch operation specified. Must be one of: [add, remove, move, test, replace, copy]")
+                throw ManagementError.validation("Member must satisfy enum value set: [add, remove, move, test, replace, copy]")
             }
             let path = item["path"]?.stringValue ?? ""
             return Operation(op: op, path: Self.split(path), rawPath: path, value: Self.text(item["value"]), from: item["from"]?.stringValue)
@@ -44,7 +44,9 @@ struct PatchOperations: Sendable {
 
     /// Applies every operation to `object`. `booleans` and `numbers` name fields whose string
     /// values convert; `readOnly` names fields a patch may not change.
-    func apply(to object: inout JSONObject, booleans: Set<String> = [], numbers: Set<String> = [], readOnly: Set<String> = ["id", "createdDate"]) throws {
+    /// `arrays` names list fields: `replace` sets the list to the one value, `add` appends, `remove` of
+    /// `/field/value` removes that value.
+    func apply(to object: inout JSONObject, booleans: Set<String> = [], numbers: Set<String> = [], arrays: Set<String> = [], readOnly: Set<String> = ["id", "createdDate"]) throws {
         for operation in operations {
             guard let first = operation.path.first, !first.isEmpty else {
                 throw ManagementError.badRequest("Invalid patch path '\(operation.path.joined(separator: "/"))'")
@@ -52,21 +54,27 @@ struct PatchOperations: Sendable {
             if readOnly.contains(first) {
                 throw ManagementError.badRequest("Invalid patch path /\(first)")
             }
-            try Self.apply(operation, path: operation.path[...], to: &object, booleans: booleans, numbers: numbers)
+            try Self.apply(operation, path: operation.path[...], to: &object, booleans: booleans, numbers: numbers, arrays: arrays)
         }
     }
 
-    private static func apply(_ operation: Operation, path: ArraySlice<String>, to object: inout JSONObject, booleans: Set<String>, numbers: Set<String>) throws {
+    private static func apply(_ operation: Operation, path: ArraySlice<String>, to object: inout JSONObject, booleans: Set<String>, numbers: Set<String>, arrays: Set<String>) throws {
         let key = path.first!
         let rest = path.dropFirst()
+        if arrays.contains(key), object[key] == nil, operation.op != "remove" { object[key] = [] }
         if rest.isEmpty {
+            let isArray = object[key]?.arrayValue != nil
             switch operation.op {
+            case "remove" where isArray && operation.value != nil:
+                object[key] = .array(object[key]!.arrayValue!.filter { $0.stringValue != operation.value })
             case "remove":
                 object[key] = nil
-            case "add" where object[key]?.arrayValue != nil:
+            case "add" where isArray:
                 var items = object[key]!.arrayValue!
                 if let value = operation.value { items.append(.string(value)) }
                 object[key] = .array(items)
+            case "replace" where isArray:
+                object[key] = .array(operation.value.map { [.string($0)] } ?? [])
             case "add", "replace":
                 object[key] = convert(operation.value, field: key, existing: object[key], booleans: booleans, numbers: numbers)
             case "copy", "move":
@@ -99,12 +107,12 @@ struct PatchOperations: Sendable {
             }
             object[key] = .array(items)
         case .object(var members):
-            try apply(operation, path: rest, to: &members, booleans: booleans, numbers: numbers)
+            try apply(operation, path: rest, to: &members, booleans: booleans, numbers: numbers, arrays: arrays)
             object[key] = .object(members)
         default:
             guard operation.op != "remove" else { return }
             var members: JSONObject = [:]
-            try apply(operation, path: rest, to: &members, booleans: booleans, numbers: numbers)
+            try apply(operation, path: rest, to: &members, booleans: booleans, numbers: numbers, arrays: arrays)
             object[key] = .object(members)
         }
     }

@@ -8,6 +8,10 @@ extension RestAPIOperations {
         var parameter: String
         var collection: RestAPIRecord.Child
         var notFound: String
+        /// Models word an unknown REST API their own way.
+        var apiNotFound: String?
+        /// Unknown request validators are a bad request, not a missing resource.
+        var notFoundType = "NotFoundException"
         var booleans: Set<String> = []
         var numbers: Set<String> = []
         /// Builds the stored object from the create call, or throws AWS's validation error.
@@ -36,7 +40,8 @@ extension RestAPIOperations {
                 return (id, object)
             }),
         ChildKind(
-            path: "models", parameter: "model_name", collection: .models, notFound: "Invalid model name specified",
+            path: "models", parameter: "model_name", collection: .models, notFound: "Invalid Model Name specified",
+            apiNotFound: "Invalid Rest API Id specified",
             create: { call, record in
                 guard let name = call.string("name"), !name.isEmpty else { throw ManagementError.badRequest("No Model Name specified") }
                 guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
@@ -51,7 +56,7 @@ extension RestAPIOperations {
             }),
         ChildKind(
             path: "requestvalidators", parameter: "requestvalidator_id", collection: .requestValidators,
-            notFound: "Invalid Request Validator Id specified", booleans: ["validateRequestBody", "validateRequestParameters"],
+            notFound: "Invalid Request Validator Id specified", notFoundType: "BadRequestException", booleans: ["validateRequestBody", "validateRequestParameters"],
             create: { call, _ in
                 let id = Identifier.make(6)
                 let object: JSONObject = [
@@ -78,41 +83,52 @@ extension RestAPIOperations {
             let base = "/restapis/{restapi_id}/\(kind.path)"
             let item = "\(base)/{\(kind.parameter)}"
             router.add("POST", base, { state, call throws in
-                try withAPI(&state, call) { record throws in
+                try withChildAPI(&state, call, kind) { record throws in
                     let (id, object) = try ManagementError.rethrowing { try kind.create(call, record) }
                     record[child: kind.collection][id] = object
                     return .json(201, object)
                 }
             })
             router.add("GET", base, { state, call throws in
-                Paging.v1(try api(state, call)[child: kind.collection].values.map { .object($0) }, call: call)
+                Paging.v1(try childAPI(state, call, kind)[child: kind.collection].values.map { .object($0) }, call: call)
             })
             router.add("GET", item, { state, call throws in
-                guard let object = try api(state, call)[child: kind.collection][call.parameter(kind.parameter)] else {
-                    throw ManagementError.notFound(kind.notFound)
+                guard let object = try childAPI(state, call, kind)[child: kind.collection][call.parameter(kind.parameter)] else {
+                    throw ManagementError(type: kind.notFoundType, status: kind.notFoundType == "NotFoundException" ? 404 : 400, message: kind.notFound)
                 }
                 return .json(200, object)
             })
             router.add("PATCH", item, { state, call throws in
                 let patch = try PatchOperations(call.body)
-                return try withAPI(&state, call) { record throws in
+                return try withChildAPI(&state, call, kind) { record throws in
                     let id = call.parameter(kind.parameter)
-                    guard var object = record[child: kind.collection][id] else { throw ManagementError.notFound(kind.notFound) }
+                    guard var object = record[child: kind.collection][id] else { throw ManagementError(type: kind.notFoundType, status: kind.notFoundType == "NotFoundException" ? 404 : 400, message: kind.notFound) }
                     try patch.apply(to: &object, booleans: kind.booleans, numbers: kind.numbers, readOnly: ["id"])
                     record[child: kind.collection][id] = object
                     return .json(200, object)
                 }
             })
             router.add("DELETE", item, { state, call throws in
-                try withAPI(&state, call) { record throws in
+                try withChildAPI(&state, call, kind) { record throws in
                     let id = call.parameter(kind.parameter)
-                    guard record[child: kind.collection][id] != nil else { throw ManagementError.notFound(kind.notFound) }
+                    guard record[child: kind.collection][id] != nil else { throw ManagementError(type: kind.notFoundType, status: kind.notFoundType == "NotFoundException" ? 404 : 400, message: kind.notFound) }
                     record[child: kind.collection][id] = nil
                     return .empty(202)
                 }
             })
         }
         registerGatewayResponses(into: &router)
+    }
+
+    static func childAPI(_ state: ManagementState, _ call: Call, _ kind: ChildKind) throws -> RestAPIRecord {
+        guard let message = kind.apiNotFound else { return try api(state, call) }
+        guard let record = state.restAPIs[call.parameter("restapi_id")] else { throw ManagementError.notFound(message) }
+        return record
+    }
+
+    static func withChildAPI<T>(_ state: inout ManagementState, _ call: Call, _ kind: ChildKind, _ body: (inout RestAPIRecord) throws -> T) throws -> T {
+        _ = try childAPI(state, call, kind)
+        return try withAPI(&state, call, body)
     }
 
     /// AWS's gateway response types and their default status codes.

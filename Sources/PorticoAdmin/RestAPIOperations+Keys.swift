@@ -151,9 +151,9 @@ extension RestAPIOperations {
             return .empty(202)
         })
         router.add("POST", "/usageplans/{usageplanId}/keys", { state, call throws in
-            var record = try plan(state, call)
             let keyID = try call.required("keyId")
             guard let key = state.apiKeys[keyID] else { throw ManagementError.notFound("Invalid API Key identifier specified") }
+            var record = try plan(state, call)
             let type = call.string("keyType") ?? "API_KEY"
             var entry: JSONObject = ["id": .string(keyID), "type": .string(type), "value": key["value"] ?? ""]
             if let name = key["name"] { entry["name"] = name }
@@ -290,7 +290,14 @@ extension RestAPIOperations {
             var record = try domain(state, call)
             let key = basePathKey(call)
             guard var mapping = record.children[key] else { throw ManagementError.notFound("Invalid base path mapping identifier specified") }
-            try patch.apply(to: &mapping, readOnly: [])
+            // AWS's path for the API is `/restapiId`, lower-case a.
+            var operations = patch
+            operations.operations = patch.operations.map { operation in
+                var operation = operation
+                if operation.path == ["restapiId"] { operation.path = ["restApiId"] }
+                return operation
+            }
+            try operations.apply(to: &mapping, readOnly: [])
             if let apiID = mapping["restApiId"]?.stringValue, state.restAPIs[apiID] == nil {
                 throw ManagementError.badRequest("Invalid REST API identifier specified")
             }

@@ -12,14 +12,14 @@ extension RestAPIOperations {
             return response
         })
         router.add("GET", "/restapis/{restapi_id}/deployments", { state, call throws in
-            Paging.v1(try api(state, call).deployments.values.map { .object($0) }, call: call)
+            Paging.v1(try api(state, call).deployments.values.map { .object(presentDeployment($0, call: call)) }, call: call)
         })
         router.add("GET", "/restapis/{restapi_id}/deployments/{deployment_id}", { state, call throws in
             let record = try api(state, call)
             guard let deployment = record.deployments[call.parameter("deployment_id")] else {
                 throw ManagementError.notFound("Invalid Deployment identifier specified")
             }
-            return .json(200, deployment)
+            return .json(200, presentDeployment(deployment, call: call))
         })
         router.add("PATCH", "/restapis/{restapi_id}/deployments/{deployment_id}", { state, call throws in
             let patch = try PatchOperations(call.body)
@@ -55,7 +55,7 @@ extension RestAPIOperations {
             for (name, method) in methods {
                 methodCount += 1
                 guard method["methodIntegration"] != nil else {
-                    throw ManagementError.badRequest("No integration defined for method")
+                    throw ManagementError.notFound("No integration defined for method")
                 }
                 entry[name] = [
                     "authorizationType": method["authorizationType"] ?? "NONE",
@@ -72,6 +72,7 @@ extension RestAPIOperations {
         if let description = call.body["description"] { deployment["description"] = description }
         record.deployments[id] = deployment
         record.snapshots[id] = record.resources
+        let created = presentDeployment(deployment, call: call)
         if let stageName = call.string("stageName"), !stageName.isEmpty {
             if var stage = record.stages[stageName] {
                 stage["deploymentId"] = .string(id)
@@ -97,7 +98,14 @@ extension RestAPIOperations {
                 record.stages[stageName] = stage
             }
         }
-        return .json(201, deployment)
+        return .json(201, created)
+    }
+
+    /// AWS includes the API summary only when asked (`embed=apisummary`).
+    static func presentDeployment(_ deployment: JSONObject, call: Call) -> JSONObject {
+        var out = deployment
+        if !call.request.queryValues("embed").contains("apisummary") { out["apiSummary"] = nil }
+        return out
     }
 
     // MARK: Stages

@@ -34,6 +34,8 @@ enum RestAPIOperations {
         registerKeysAndPlans(into: &router)
         registerDomainNames(into: &router)
         registerTags(into: &router)
+        registerAccountAndLinks(into: &router)
+        Export.register(into: &router)
     }
 
     // MARK: Lookups
@@ -57,7 +59,7 @@ enum RestAPIOperations {
 
     static func resource(_ record: RestAPIRecord, _ call: Call) throws -> JSONObject {
         guard let resource = record.resources[call.parameter("resource_id")] else {
-            throw ManagementError.notFound("Invalid Resource identifier specified")
+            throw ManagementError.notFound("Invalid resource identifier specified")
         }
         return resource
     }
@@ -103,11 +105,11 @@ enum RestAPIOperations {
             if let value = call.body[field] { api[field] = value }
         }
         if let source = api["apiKeySource"]?.stringValue, !["HEADER", "AUTHORIZER"].contains(source) {
-            throw ManagementError.badRequest("1 validation error detected: Value '\(source)' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [AUTHORIZER, HEADER]")
+            throw ManagementError.validation("1 validation error detected: Value '\(source)' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [AUTHORIZER, HEADER]")
         }
         if let types = api["endpointConfiguration"]?["types"]?.arrayValue {
             for type in types where !["EDGE", "REGIONAL", "PRIVATE"].contains(type.stringValue ?? "") {
-                throw ManagementError.badRequest("1 validation error detected: Value '[\(type.stringValue ?? "")]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]")
+                throw ManagementError.validation("1 validation error detected: Value '[\(type.stringValue ?? "")]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]")
             }
         }
         var record = RestAPIRecord(api: api)
@@ -120,10 +122,12 @@ enum RestAPIOperations {
     static func updateRestAPI(_ state: inout ManagementState, _ call: Call) throws -> AdminResponse {
         let patch = try PatchOperations(call.body)
         return try withAPI(&state, call) { record throws in
-            try patch.apply(to: &record.api, booleans: ["disableExecuteApiEndpoint"], numbers: ["minimumCompressionSize"], readOnly: ["id", "createdDate", "rootResourceId"])
+            try patch.apply(to: &record.api, booleans: ["disableExecuteApiEndpoint"], numbers: ["minimumCompressionSize"], arrays: ["binaryMediaTypes", "types"], readOnly: ["id", "createdDate", "rootResourceId"])
             if let source = record.api["apiKeySource"]?.stringValue, !["HEADER", "AUTHORIZER"].contains(source) {
-                throw ManagementError.badRequest("1 validation error detected: Value '\(source)' at 'updateRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [AUTHORIZER, HEADER]")
+                throw ManagementError.validation("1 validation error detected: Value '\(source)' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [AUTHORIZER, HEADER]")
             }
+            // A removed description reads back empty, as AWS shows it.
+            if record.api["description"] == nil, patch.operations.contains(where: { $0.path == ["description"] }) { record.api["description"] = "" }
             return .json(200, record.api)
         }
     }
@@ -143,7 +147,7 @@ enum RestAPIOperations {
         router.add("POST", "/restapis/{restapi_id}/resources/{parent_id}", { state, call throws in
             try withAPI(&state, call) { record throws in
                 guard let parent = record.resources[call.parameter("parent_id")] else {
-                    throw ManagementError.notFound("Invalid Resource identifier specified")
+                    throw ManagementError.notFound("Invalid resource identifier specified")
                 }
                 let part = try call.required("pathPart")
                 guard ResourcePath.isValidPart(part) else {
@@ -236,7 +240,7 @@ enum RestAPIOperations {
                 var resource = record.resources[resourceID]!
                 var methods = resource["resourceMethods"]?.objectValue ?? [:]
                 methods[call.parameter("http_method").uppercased()] = nil
-                resource["resourceMethods"] = methods.isEmpty ? nil : .object(methods)
+                if methods.isEmpty { resource["resourceMethods"] = nil } else { resource["resourceMethods"] = .object(methods) }
                 record.resources[resourceID] = resource
                 return .empty(204)
             }
@@ -396,14 +400,15 @@ enum RestAPIOperations {
         try withAPI(&state, call) { record throws in
             let resourceID = call.parameter("resource_id")
             guard var resource = record.resources[resourceID] else {
-                throw ManagementError.notFound("Invalid Resource identifier specified")
+                throw ManagementError.notFound("Invalid resource identifier specified")
             }
             let httpMethod = call.parameter("http_method").uppercased()
             guard methods.contains(httpMethod) else {
                 throw ManagementError.badRequest("Invalid HttpMethod specified. Valid options are ANY,GET,PUT,POST,DELETE,PATCH,HEAD,OPTIONS")
             }
+            // Kept as sent (AWS echoes `none` as `none`), checked without regard to case.
             let authorization = call.string("authorizationType") ?? "NONE"
-            guard ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(authorization) else {
+            guard ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].contains(authorization.uppercased()) else {
                 throw ManagementError.badRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
             }
             if let validator = call.string("requestValidatorId"), record.requestValidators[validator] == nil {
@@ -414,7 +419,7 @@ enum RestAPIOperations {
             }
             var method: JSONObject = [
                 "httpMethod": .string(httpMethod), "authorizationType": .string(authorization),
-                "apiKeyRequired": .bool(call.bool("apiKeyRequired") ?? false),
+                "apiKeyRequired": .bool(call.bool("apiKeyRequired") ?? false), "methodResponses": [:],
             ]
             for field in ["authorizerId", "operationName", "requestParameters", "requestModels", "requestValidatorId", "authorizationScopes"] {
                 if let value = call.body[field] { method[field] = value }
@@ -439,25 +444,7 @@ enum RestAPIOperations {
                 guard integrationTypes.contains(type) else {
                     throw ManagementError.badRequest("Invalid integration type specified. Valid options are HTTP,HTTP_PROXY,AWS,AWS_PROXY,MOCK")
                 }
-                let uri = call.string("uri")
-                if type != "MOCK" {
-                    guard call.string("httpMethod") != nil else {
-                        throw ManagementError.badRequest("Enumeration value for HttpMethod must be non-empty")
-                    }
-                    guard let uri, !uri.isEmpty else {
-                        throw ManagementError.badRequest("Integrations of type '\(type)' require a uri")
-                    }
-                    if type == "HTTP" || type == "HTTP_PROXY" {
-                        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") || uri.contains("${stageVariables.") else {
-                            throw ManagementError.badRequest("Invalid HTTP endpoint specified for URI")
-                        }
-                    } else {
-                        guard uri.hasPrefix("arn:") else { throw ManagementError.badRequest("Invalid ARN specified in the request") }
-                        guard uri.contains(":path/") || uri.contains(":action/") else {
-                            throw ManagementError.badRequest("AWS ARN for integration must contain path or action")
-                        }
-                    }
-                }
+                try IntegrationCheck.validate(type: type, httpMethod: call.string("httpMethod"), uri: call.string("uri"), credentials: call.string("credentials"), account: call.account)
                 if let timeout = call.body["timeoutInMillis"]?.numberValue, timeout < 50 {
                     throw ManagementError.badRequest("Timeout should be between 50 ms and 29000 ms")
                 }
@@ -469,7 +456,7 @@ enum RestAPIOperations {
                     "cacheKeyParameters": call.body["cacheKeyParameters"] ?? [],
                     "connectionType": call.body["connectionType"] ?? "INTERNET",
                 ]
-                for field in ["httpMethod", "uri", "credentials", "requestParameters", "requestTemplates", "contentHandling", "tlsConfig", "connectionId"] {
+                for field in ["httpMethod", "uri", "credentials", "requestParameters", "requestTemplates", "contentHandling", "tlsConfig", "connectionId", "integrationTarget"] {
                     if let value = call.body[field] { integration[field] = value }
                 }
                 if let behavior = integration["passthroughBehavior"]?.stringValue, !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(behavior) {
@@ -486,18 +473,14 @@ enum RestAPIOperations {
 enum ResourcePath {
     static func isVariable(_ part: String) -> Bool { part.hasPrefix("{") && part.hasSuffix("}") }
 
+    /// Letters, digits, `.`, `_`, `-` and `:`; a variable part is `{name}` or the greedy `{name+}`.
     static func isValidPart(_ part: String) -> Bool {
-        guard !part.isEmpty else { return false }
+        var name = Substring(part)
         if isVariable(part) {
-            var name = part.dropFirst().dropLast()
+            name = name.dropFirst().dropLast()
             if name.hasSuffix("+") { name = name.dropLast() }
-            return !name.isEmpty && name.allSatisfy(isNameCharacter)
         }
-        return part.allSatisfy { isNameCharacter($0) || "-.~:@!$&'()*+,;=".contains($0) } && !part.contains("{") && !part.contains("}")
-    }
-
-    private static func isNameCharacter(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-" || character == ".")
+        return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-:".contains($0)) }
     }
 
     /// Recomputes every `path` from the parents (after a `pathPart` or `parentId` patch).
@@ -518,6 +501,44 @@ enum ResourcePath {
                     changed = true
                 }
             }
+        }
+    }
+}
+
+/// PutIntegration's checks, in the order AWS applies them.
+enum IntegrationCheck {
+    static func validate(type: String, httpMethod: String?, uri: String?, credentials: String?, account: String) throws {
+        guard type != "MOCK" else { return }
+        guard let httpMethod, !httpMethod.isEmpty else {
+            throw ManagementError.badRequest("Enumeration value for HttpMethod must be non-empty")
+        }
+        let uri = uri ?? ""
+        if type == "HTTP" || type == "HTTP_PROXY" {
+            // `http://${stageVariables.host}/…` is resolved per stage.
+            guard uri.hasPrefix("http://") || uri.hasPrefix("https://") || uri.hasPrefix("${stageVariables.") else {
+                throw ManagementError.badRequest("Invalid HTTP endpoint specified for URI")
+            }
+            return
+        }
+        // AWS and AWS_PROXY: arn:aws:apigateway:{region}:{service}:{path|action}/…
+        guard uri.hasPrefix("arn:") else { throw ManagementError.badRequest("Invalid ARN specified in the request") }
+        let parts = uri.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[2] == "apigateway", parts[5].hasPrefix("path/") || parts[5].hasPrefix("action/") else {
+            throw ManagementError.badRequest("AWS ARN for integration must contain path or action")
+        }
+        let service = parts[4]
+        if let credentials, credentials.hasPrefix("arn:") {
+            let roleParts = credentials.split(separator: ":", omittingEmptySubsequences: false)
+            if roleParts.count > 4, roleParts[4] != account, roleParts[4] != "*" {
+                throw ManagementError(type: "AccessDeniedException", status: 403, message: "Cross-account pass role is not allowed.")
+            }
+        }
+        if type == "AWS_PROXY", service != "lambda", service != "firehose" {
+            throw ManagementError.badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+        }
+        // S3 has no resource policy that admits API Gateway: it needs a role.
+        if type == "AWS", service == "s3", credentials == nil {
+            throw ManagementError.badRequest("Role ARN must be specified for AWS integrations")
         }
     }
 }

@@ -37,6 +37,47 @@ enum V2Operations {
         registerStages(into: &router)
         registerDomainNames(into: &router)
         registerTags(into: &router)
+        registerVpcLinks(into: &router)
+    }
+
+    // MARK: VPC links (kept and listed; Portico reaches private backends directly)
+
+    static func registerVpcLinks(into router: inout AdminRouter<ManagementAPI.Handler>) {
+        router.add("POST", "/v2/vpclinks", { state, call throws in
+            let name = try call.required("name")
+            let id = Identifier.make(6)
+            var link: JSONObject = [
+                "vpcLinkId": .string(id), "name": .string(name), "createdDate": .number(call.now), "vpcLinkStatus": "AVAILABLE",
+                "vpcLinkVersion": "V2", "securityGroupIds": call.body["securityGroupIds"] ?? [], "subnetIds": call.body["subnetIds"] ?? [],
+                "tags": call.body["tags"] ?? [:],
+            ]
+            link["vpcLinkStatusMessage"] = "VPC link is ready to route traffic"
+            state.v2VpcLinks[id] = link
+            state.touch("v2vpclinks", id)
+            return .json(201, link)
+        })
+        router.add("GET", "/v2/vpclinks", { state, call in Paging.v2(state.v2VpcLinks.values.map { .object($0) }, call: call) })
+        router.add("GET", "/v2/vpclinks/{vpcLinkId}", { state, call throws in
+            guard let link = state.v2VpcLinks[call.parameter("vpcLinkId")] else {
+                throw ManagementError.notFound("Invalid VpcLink identifier specified \(call.parameter("vpcLinkId"))")
+            }
+            return .json(200, link)
+        })
+        router.add("PATCH", "/v2/vpclinks/{vpcLinkId}", { state, call throws in
+            let id = call.parameter("vpcLinkId")
+            guard var link = state.v2VpcLinks[id] else { throw ManagementError.notFound("Invalid VpcLink identifier specified \(id)") }
+            if let name = call.body["name"] { link["name"] = name }
+            state.v2VpcLinks[id] = link
+            state.touch("v2vpclinks", id)
+            return .json(200, link)
+        })
+        router.add("DELETE", "/v2/vpclinks/{vpcLinkId}", { state, call throws in
+            let id = call.parameter("vpcLinkId")
+            guard state.v2VpcLinks[id] != nil else { throw ManagementError.notFound("Invalid VpcLink identifier specified \(id)") }
+            state.v2VpcLinks[id] = nil
+            state.touch("v2vpclinks", id)
+            return .json(202, [:])
+        })
     }
 
     static func api(_ state: ManagementState, _ call: Call) throws -> V2APIRecord {
@@ -140,9 +181,9 @@ enum V2Operations {
                         throw ManagementError.badRequest("Invalid route key \(key). Route keys are $default or a method and a path, such as 'GET /pets'")
                     }
                 }
-                if let target = route["target"]?.stringValue {
-                    let id = target.hasPrefix("integrations/") ? String(target.dropFirst("integrations/".count)) : ""
-                    guard record.integrations[id] != nil else { throw ManagementError.badRequest("Invalid target \(target). Targets must be integrations/{integrationId} for an existing integration") }
+                if let target = route["target"]?.stringValue, target.hasPrefix("integrations/"),
+                   record.integrations[String(target.dropFirst("integrations/".count))] == nil {
+                    throw ManagementError.badRequest("Invalid target \(target): no integration with that id")
                 }
             }),
         ChildKind(
@@ -238,7 +279,20 @@ enum V2Operations {
             let response = try withAPI(&state, call) { record throws in
                 try checkParent(record, call)
                 guard var object = record[child: kind.collection][key(call)] else { throw ManagementError.notFound(kind.notFound(call.parameter(kind.parameter))) }
-                for field in kind.fields { if let value = call.body[field] { object[field] = value } }
+                for field in kind.fields {
+                    guard let value = call.body[field] else { continue }
+                    if kind.path == "integrations", field == "requestParameters" || field == "responseParameters",
+                       let changes = value.objectValue {
+                        // AWS merges parameter mappings; an empty string removes one.
+                        var merged = object[field]?.objectValue ?? [:]
+                        for (name, mapping) in changes {
+                            if mapping == .string("") { merged[name] = nil } else { merged[name] = mapping }
+                        }
+                        object[field] = .object(merged)
+                    } else {
+                        object[field] = value
+                    }
+                }
                 try ManagementError.rethrowing { try kind.validate(object, record) }
                 record[child: kind.collection][key(call)] = object
                 if kind.affectsRoutes { autoDeploy(&record, call: call) }
@@ -283,6 +337,9 @@ enum V2Operations {
     static func defaultIntegrationFields(_ object: inout JSONObject, protocolType: String?) {
         let type = object["integrationType"]?.stringValue ?? ""
         if object["timeoutInMillis"] == nil { object["timeoutInMillis"] = protocolType == "HTTP" ? 30_000 : 29_000 }
+        if type == "MOCK", object["integrationResponseSelectionExpression"] == nil {
+            object["integrationResponseSelectionExpression"] = "${integration.response.statuscode}"
+        }
         if object["payloadFormatVersion"] == nil, protocolType == "HTTP" {
             object["payloadFormatVersion"] = type == "AWS_PROXY" ? "2.0" : "1.0"
         }
@@ -294,11 +351,13 @@ enum V2Operations {
 
     // MARK: Stages and deployments
 
-    static func newStage(name: String, call: Call) -> JSONObject {
+    static func newStage(name: String, call: Call, protocolType: String? = "HTTP") -> JSONObject {
         [
             "stageName": .string(name), "createdDate": .number(call.now), "lastUpdatedDate": .number(call.now),
-            "defaultRouteSettings": ["detailedMetricsEnabled": false], "routeSettings": [:], "stageVariables": [:],
-            "autoDeploy": false,
+            "defaultRouteSettings": protocolType == "WEBSOCKET"
+                ? ["dataTraceEnabled": false, "detailedMetricsEnabled": false, "loggingLevel": "OFF"]
+                : ["detailedMetricsEnabled": false],
+            "routeSettings": [:], "stageVariables": [:], "tags": [:], "autoDeploy": false,
         ]
     }
 
@@ -338,7 +397,7 @@ enum V2Operations {
                 if let deploymentID = call.string("deploymentId"), record.deployments[deploymentID] == nil {
                     throw ManagementError.notFound("Invalid Deployment identifier specified \(deploymentID)")
                 }
-                var stage = newStage(name: name, call: call)
+                var stage = newStage(name: name, call: call, protocolType: record.api["protocolType"]?.stringValue)
                 for field in stageFields { if let value = call.body[field] { stage[field] = value } }
                 record.stages[name] = stage
                 if stage["autoDeploy"]?.boolValue == true { autoDeploy(&record, call: call) }
@@ -459,7 +518,8 @@ enum V2Operations {
             }
             var domain: JSONObject = [
                 "domainName": .string(name), "domainNameConfigurations": .array(configurations),
-                "apiMappingSelectionExpression": "$request.basepath",
+                "apiMappingSelectionExpression": "$request.basepath", "tags": [:],
+                "domainNameArn": .string("arn:aws:apigateway:\(call.region)::/domainnames/\(name)"),
             ]
             for field in ["mutualTlsAuthentication", "tags"] { if let value = call.body[field] { domain[field] = value } }
             state.v2DomainNames[name] = ParentRecord(object: domain)
@@ -487,9 +547,15 @@ enum V2Operations {
             var record = try domain(state, call)
             let apiID = try call.required("apiId")
             let stage = try call.required("stage")
-            guard let api = state.v2APIs[apiID] else { throw ManagementError.notFound("Invalid API identifier specified \(apiID)") }
-            guard api.stages[stage] != nil else { throw ManagementError.notFound("Invalid stage identifier specified") }
+            guard let api = state.v2APIs[apiID] else {
+                throw ManagementError.notFound("Invalid API identifier specified The resource specified in the request was not found.")
+            }
             let key = call.string("apiMappingKey") ?? ""
+            if key.hasPrefix("/") || key.contains("//") {
+                throw ManagementError.badRequest("API mapping key should not start with a '/' or have consecutive '/'s.")
+            }
+            if key.hasSuffix("/") { throw ManagementError.badRequest("API mapping key should not end with a '/'.") }
+            guard api.stages[stage] != nil else { throw ManagementError.notFound("Invalid stage identifier specified") }
             if record.children.values.contains(where: { ($0["apiMappingKey"]?.stringValue ?? "") == key }) {
                 throw ManagementError.conflict("The API mapping already exists for this domain name and key")
             }
@@ -568,6 +634,7 @@ enum V2Operations {
         let parts = path.split(separator: "/").map(String.init)
         if parts.count == 2, parts[0] == "apis", let api = state.v2APIs[parts[1]] { return api.api["tags"]?.objectValue ?? [:] }
         if parts.count == 2, parts[0] == "domainnames", let domain = state.v2DomainNames[parts[1]] { return domain.object["tags"]?.objectValue ?? [:] }
+        if parts.count == 2, parts[0] == "vpclinks", let link = state.v2VpcLinks[parts[1]] { return link["tags"]?.objectValue ?? [:] }
         return state.otherTags[arn] ?? [:]
     }
 
@@ -582,6 +649,11 @@ enum V2Operations {
         if parts.count == 2, parts[0] == "domainnames", state.v2DomainNames[parts[1]] != nil {
             state.v2DomainNames[parts[1]]!.object["tags"] = .object(tags)
             state.touch("v2domainnames", parts[1])
+            return
+        }
+        if parts.count == 2, parts[0] == "vpclinks", state.v2VpcLinks[parts[1]] != nil {
+            state.v2VpcLinks[parts[1]]!["tags"] = .object(tags)
+            state.touch("v2vpclinks", parts[1])
             return
         }
         state.otherTags[arn] = tags

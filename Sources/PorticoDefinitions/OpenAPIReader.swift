@@ -232,9 +232,12 @@ public struct OpenAPIReader {
                 sink.error("passthroughBehavior must be when_no_match, when_no_templates or never", at: node["passthroughBehavior"]!)
             }
         }
+        // HTTP APIs allow up to 30 s and default to it; REST APIs 29 s.
+        let maxTimeout = type == .http ? max(maxTimeoutMillis, 30_000) : maxTimeoutMillis
+        if type == .http { integration.timeoutMillis = 30_000 }
         if let timeout = sink.int(node["timeoutInMillis"], "timeoutInMillis") {
-            if timeout < 50 || timeout > maxTimeoutMillis {
-                sink.error("timeoutInMillis must be between 50 and \(maxTimeoutMillis) (raise limits.maxIntegrationTimeoutMillis to allow more)", at: node["timeoutInMillis"]!)
+            if timeout < 50 || timeout > maxTimeout {
+                sink.error("timeoutInMillis must be between 50 and \(maxTimeout) (raise limits.maxIntegrationTimeoutMillis to allow more)", at: node["timeoutInMillis"]!)
             } else {
                 integration.timeoutMillis = timeout
             }

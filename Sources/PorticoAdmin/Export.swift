@@ -1,0 +1,129 @@
+import Foundation
+import PorticoModel
+import Yams
+
+/// GetExport (`GET /restapis/{id}/stages/{stage}/exports/{oas30|swagger}`): the stage's deployment as
+/// an OpenAPI 3.0 or Swagger 2.0 document, JSON or YAML by `Accept`; with `extensions=integrations`
+/// (or `apigateway`) each method carries its `x-amazon-apigateway-integration`, so the document
+/// imports back unchanged.
+enum Export {
+    static func register(into router: inout AdminRouter<ManagementAPI.Handler>) {
+        router.add("GET", "/restapis/{restapi_id}/stages/{stage_name}/exports/{export_type}", { state, call throws in
+            guard let record = state.restAPIs[call.parameter("restapi_id")],
+                  let stage = record.stages[call.parameter("stage_name")] else {
+                throw ManagementError.notFound("Invalid stage identifier specified")
+            }
+            let type = call.parameter("export_type")
+            guard type == "oas30" || type == "swagger" else {
+                throw ManagementError.badRequest("No API exporter for type '\(type)'")
+            }
+            let extensions = Set((call.query("extensions") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let withIntegrations = extensions.contains("integrations") || extensions.contains("apigateway")
+            let snapshot = stage["deploymentId"]?.stringValue.flatMap { record.snapshots[$0] } ?? ObjectMap()
+            let document = build(record: record, stage: stage, resources: snapshot, openAPI3: type == "oas30", withIntegrations: withIntegrations, region: call.region)
+            let yaml = (call.request.header("accept") ?? "").contains("yaml")
+            let body: String
+            if yaml {
+                body = (try? Yams.dump(object: foundation(document), sortKeys: true)) ?? document.serialized
+            } else {
+                body = document.serialized
+            }
+            let name = record.api["name"]?.stringValue ?? "api"
+            let file = "\(type == "oas30" ? "oas30" : "swagger")_\(name)_\(call.parameter("stage_name")).\(yaml ? "yaml" : "json")"
+            return AdminResponse(status: 200, headers: [
+                ("Content-Type", yaml ? "application/yaml" : "application/json"),
+                ("Content-Disposition", "attachment; filename=\"\(file)\""),
+            ], body: Array(body.utf8))
+        })
+    }
+
+    static func build(record: RestAPIRecord, stage: JSONObject, resources: ObjectMap, openAPI3: Bool, withIntegrations: Bool, region: String) -> JSONValue {
+        let id = record.api["id"]?.stringValue ?? ""
+        let stageName = stage["stageName"]?.stringValue ?? ""
+        var info: JSONObject = ["title": record.api["name"] ?? "", "version": record.api["version"] ?? "1.0"]
+        if let description = record.api["description"] { info["description"] = description }
+        var paths: JSONObject = [:]
+        for resource in resources.values {
+            guard let path = resource["path"]?.stringValue, let methods = resource["resourceMethods"]?.objectValue, !methods.isEmpty else { continue }
+            var item: JSONObject = [:]
+            for (name, value) in methods {
+                guard let method = value.objectValue else { continue }
+                let key = name == "ANY" ? "x-amazon-apigateway-any-method" : name.lowercased()
+                item[key] = .object(operation(method, path: path, openAPI3: openAPI3, withIntegrations: withIntegrations))
+            }
+            paths[path] = .object(item)
+        }
+        var document: JSONObject = ["info": .object(info), "paths": .object(paths)]
+        var schemas: JSONObject = [:]
+        for model in record.models.values {
+            guard let name = model["name"]?.stringValue else { continue }
+            if let text = model["schema"]?.stringValue, let schema = try? JSONValue.parse(text) {
+                schemas[name] = schema
+            } else {
+                schemas[name] = ["type": "object"]
+            }
+        }
+        if openAPI3 {
+            document["openapi"] = "3.0.1"
+            document["servers"] = [["url": .string("https://\(id).execute-api.\(region).amazonaws.com/{basePath}"), "variables": ["basePath": ["default": .string(stageName)]]]]
+            if !schemas.isEmpty { document["components"] = ["schemas": .object(schemas)] }
+        } else {
+            document["swagger"] = "2.0"
+            document["host"] = .string("\(id).execute-api.\(region).amazonaws.com")
+            document["basePath"] = .string("/\(stageName)")
+            document["schemes"] = ["https"]
+            if !schemas.isEmpty { document["definitions"] = .object(schemas) }
+        }
+        if withIntegrations, let types = record.api["binaryMediaTypes"], types.arrayValue?.isEmpty == false {
+            document["x-amazon-apigateway-binary-media-types"] = types
+        }
+        return .object(document)
+    }
+
+    static func operation(_ method: JSONObject, path: String, openAPI3: Bool, withIntegrations: Bool) -> JSONObject {
+        var operation: JSONObject = [:]
+        var parameters: [JSONValue] = []
+        for (key, required) in (method["requestParameters"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: ".", maxSplits: 3).map(String.init)
+            guard parts.count == 4 else { continue }
+            let location = parts[2] == "querystring" ? "query" : parts[2]
+            var parameter: JSONObject = ["name": .string(parts[3]), "in": .string(location), "required": .bool(location == "path" || required.boolValue == true)]
+            if openAPI3 { parameter["schema"] = ["type": "string"] } else { parameter["type"] = "string" }
+            parameters.append(.object(parameter))
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        var responses: JSONObject = [:]
+        for (code, _) in method["methodResponses"]?.objectValue ?? [:] {
+            responses[code] = ["description": .string("\(code) response")]
+        }
+        operation["responses"] = .object(responses)
+        if method["apiKeyRequired"]?.boolValue == true { operation["security"] = [["api_key": []]] }
+        if withIntegrations, var integration = method["methodIntegration"]?.objectValue {
+            integration["type"] = .string((integration["type"]?.stringValue ?? "").lowercased())
+            var exported: JSONObject = [:]
+            for (code, value) in integration["integrationResponses"]?.objectValue ?? [:] {
+                guard var response = value.objectValue else { continue }
+                let pattern = response["selectionPattern"]?.stringValue ?? ""
+                response["selectionPattern"] = nil
+                response["statusCode"] = response["statusCode"] ?? .string(code)
+                exported[pattern.isEmpty ? "default" : pattern] = .object(response)
+            }
+            integration["integrationResponses"] = nil
+            if !exported.isEmpty { integration["responses"] = .object(exported) }
+            operation["x-amazon-apigateway-integration"] = .object(integration)
+        }
+        return operation
+    }
+
+    /// `JSONValue` → the Foundation-shaped values Yams writes.
+    static func foundation(_ value: JSONValue) -> Any {
+        switch value {
+        case .null: return NSNull()
+        case .bool(let flag): return flag
+        case .number(let number): return number == number.rounded() && abs(number) < 1e15 ? Int(number) as Any : number as Any
+        case .string(let text): return text
+        case .array(let items): return items.map(foundation)
+        case .object(let members): return members.mapValues(foundation)
+        }
+    }
+}
