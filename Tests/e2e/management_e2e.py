@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""End-to-end tests of Portico's management API with the real AWS tools: boto3 and the AWS CLI,
+unmodified, pointed at Portico with --endpoint-url. Run by `swift test` (ManagementE2ETests) with
+the path of the `portico` binary; needs boto3 and awscli (the Swift test installs them with pip
+when they are missing, as `.ci/run` does).
+
+Each scenario starts its own Portico on a free loopback port and stops it; every wait is bounded.
+"""
+import http.client
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+PORTICO = sys.argv[1]
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures")
+REGION = "us-east-1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Backend(http.server.BaseHTTPRequestHandler):
+    """A tiny upstream: answers every request with what it received, as JSON."""
+    protocol_version = "HTTP/1.1"
+
+    def answer(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        payload = json.dumps({"method": self.command, "path": self.path, "body": body}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = answer
+
+    def log_message(self, *args):
+        pass
+
+
+def start_backend():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+class Portico:
+    def __init__(self, args, port):
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="portico-e2e-", suffix=".log", delete=False)
+        self.process = subprocess.Popen([PORTICO] + args + ["--log-level", "warning"], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError(f"portico did not start: {open(self.log.name).read()}")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def client(service, endpoint, key="AKIDPORTICOE2E", secret="e2e-secret"):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+
+
+def cli(endpoint, *args, key="AKIDPORTICOE2E", secret="e2e-secret"):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION=REGION)
+    result = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", endpoint, "--output", "json"] + list(args),
+                            capture_output=True, text=True, env=env, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"aws {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def request(port, method, path, host=None, body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Host": host} if host else {}
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def rest_api_lifecycle_with_boto3(backend_port):
+    """Create an API, resources, methods and integrations, deploy, call it, update, redeploy, delete."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="orders", description="e2e")
+        api_id, root = api["id"], api["rootResourceId"]
+        items = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="items")
+        item = apigw.create_resource(restApiId=api_id, parentId=items["id"], pathPart="{id}")
+        apigw.put_method(restApiId=api_id, resourceId=item["id"], httpMethod="GET", authorizationType="NONE",
+                         requestParameters={"method.request.path.id": True})
+        apigw.put_integration(restApiId=api_id, resourceId=item["id"], httpMethod="GET", type="HTTP_PROXY",
+                              integrationHttpMethod="GET", uri=f"http://127.0.0.1:{backend_port}/backend/{{id}}",
+                              requestParameters={"integration.request.path.id": "method.request.path.id"})
+        apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="POST", authorizationType="NONE")
+        apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="POST", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 201}'})
+        apigw.put_method_response(restApiId=api_id, resourceId=items["id"], httpMethod="POST", statusCode="201")
+        apigw.put_integration_response(restApiId=api_id, resourceId=items["id"], httpMethod="POST", statusCode="201",
+                                       selectionPattern="", responseTemplates={"application/json": '{"created":true}'})
+        deployment = apigw.create_deployment(restApiId=api_id, stageName="test", description="first")
+        expect(apigw.get_stage(restApiId=api_id, stageName="test")["deploymentId"] == deployment["id"], "stage points at the deployment")
+
+        status, body = request(port, "GET", f"/restapis/{api_id}/test/_user_request_/items/42")
+        expect(status == 200 and json.loads(body)["path"] == "/backend/42", f"proxy through the path: {status} {body}")
+        status, body = request(port, "GET", "/test/items/7", host=f"{api_id}.execute-api.localhost")
+        expect(status == 200 and json.loads(body)["path"] == "/backend/7", f"by Host: {status} {body}")
+        status, body = request(port, "POST", f"/restapis/{api_id}/test/_user_request_/items", body=b"{}")
+        expect(status == 201 and json.loads(body) == {"created": True}, f"mock: {status} {body}")
+
+        # Update: a changed integration is served only after the next deployment.
+        apigw.update_integration(restApiId=api_id, resourceId=item["id"], httpMethod="GET", patchOperations=[
+            {"op": "replace", "path": "/uri", "value": f"http://127.0.0.1:{backend_port}/v2/{{id}}"}])
+        status, body = request(port, "GET", f"/restapis/{api_id}/test/_user_request_/items/1")
+        expect(json.loads(body)["path"] == "/backend/1", "the old deployment keeps serving")
+        apigw.create_deployment(restApiId=api_id, stageName="test", description="second")
+        status, body = request(port, "GET", f"/restapis/{api_id}/test/_user_request_/items/1")
+        expect(json.loads(body)["path"] == "/v2/1", f"the redeployed integration serves: {body}")
+        expect(len(apigw.get_deployments(restApiId=api_id)["items"]) == 2, "two deployments")
+
+        # Errors come back as the exceptions botocore users catch.
+        try:
+            apigw.get_rest_api(restApiId="doesnotexist")
+            raise AssertionError("expected NotFoundException")
+        except apigw.exceptions.NotFoundException:
+            pass
+        try:
+            apigw.create_stage(restApiId=api_id, stageName="test", deploymentId=deployment["id"])
+            raise AssertionError("expected ConflictException")
+        except apigw.exceptions.ConflictException:
+            pass
+
+        apigw.delete_stage(restApiId=api_id, stageName="test")
+        status, _ = request(port, "GET", f"/restapis/{api_id}/test/_user_request_/items/1")
+        expect(status in (403, 404), f"a deleted stage is gone: {status}")
+        apigw.delete_rest_api(restApiId=api_id)
+        expect(apigw.get_rest_apis()["items"] == [], "the API is deleted")
+    finally:
+        portico.stop()
+
+
+def cli_import_export_and_http_apis(backend_port):
+    """The AWS CLI: import AWS's PetStore and a SAM-style body, export, and HTTP APIs via apigatewayv2."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        petstore = cli(portico.endpoint, "apigateway", "import-rest-api", "--body", "fileb://" + os.path.join(FIXTURES, "petstore-swagger2.json"))
+        expect(petstore["name"] == "PetStore", f"imported name: {petstore}")
+        resources = cli(portico.endpoint, "apigateway", "get-resources", "--rest-api-id", petstore["id"])["items"]
+        expect(sorted(r["path"] for r in resources) == ["/", "/pets", "/pets/{petId}"], f"resources: {resources}")
+        cli(portico.endpoint, "apigateway", "create-deployment", "--rest-api-id", petstore["id"], "--stage-name", "prod")
+        status, body = request(port, "GET", f"/restapis/{petstore['id']}/prod/_user_request_/")
+        expect(status == 200 and b"Welcome" in body, f"PetStore's MOCK root answers: {status} {body[:80]}")
+
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as sam:
+            json.dump({
+                "openapi": "3.0.1", "info": {"title": "sam-app", "version": "1.0"},
+                "paths": {"/hello": {"get": {"x-amazon-apigateway-integration": {
+                    "type": "aws_proxy", "httpMethod": "POST", "payloadFormatVersion": "1.0",
+                    "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:HelloWorldFunction/invocations"}}}},
+            }, sam)
+        sam_api = cli(portico.endpoint, "apigateway", "import-rest-api", "--body", "fileb://" + sam.name)
+        method = cli(portico.endpoint, "apigateway", "get-resources", "--rest-api-id", sam_api["id"], "--embed", "methods")["items"]
+        hello = [r for r in method if r["path"] == "/hello"][0]
+        expect(hello["resourceMethods"]["GET"]["methodIntegration"]["type"] == "AWS_PROXY", "SAM's aws_proxy integration is kept")
+
+        export_file = tempfile.mktemp(suffix=".json")
+        cli(portico.endpoint, "apigateway", "get-export", "--rest-api-id", petstore["id"], "--stage-name", "prod",
+            "--export-type", "oas30", "--parameters", "extensions=integrations", export_file)
+        exported = json.load(open(export_file))
+        expect(exported["openapi"].startswith("3.0") and "/pets/{petId}" in exported["paths"], "export has the paths")
+        expect("x-amazon-apigateway-integration" in exported["paths"]["/pets"]["get"], "export carries integrations")
+
+        quick = cli(portico.endpoint, "apigatewayv2", "create-api", "--name", "quick", "--protocol-type", "HTTP",
+                    "--target", f"http://127.0.0.1:{backend_port}")
+        status, body = request(port, "GET", "/anything/here", host=f"{quick['ApiId']}.execute-api.localhost")
+        expect(status == 200 and json.loads(body)["path"] == "/anything/here", f"quick-created HTTP API: {status} {body}")
+        integration = cli(portico.endpoint, "apigatewayv2", "create-integration", "--api-id", quick["ApiId"],
+                          "--integration-type", "HTTP_PROXY", "--integration-method", "GET",
+                          "--integration-uri", f"http://127.0.0.1:{backend_port}/special", "--payload-format-version", "1.0")
+        cli(portico.endpoint, "apigatewayv2", "create-route", "--api-id", quick["ApiId"], "--route-key", "GET /special",
+            "--target", "integrations/" + integration["IntegrationId"])
+        status, body = request(port, "GET", "/special", host=f"{quick['ApiId']}.execute-api.localhost")
+        expect(json.loads(body)["path"] == "/special", f"auto-deployed route: {body}")
+        apis = cli(portico.endpoint, "apigatewayv2", "get-apis")["Items"]
+        expect([a["Name"] for a in apis] == ["quick"], f"get-apis: {apis}")
+    finally:
+        portico.stop()
+
+
+def durable_across_kill_9(backend_port):
+    """A management call returns only once it is stored: kill -9 and restart lose nothing."""
+    state = os.path.join(tempfile.mkdtemp(), "state.sqlite")
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port), "--state", state], port)
+    apigw = client("apigateway", portico.endpoint)
+    api = apigw.create_rest_api(name="durable")
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="HTTP_PROXY",
+                          integrationHttpMethod="GET", uri=f"http://127.0.0.1:{backend_port}/durable")
+    apigw.create_deployment(restApiId=api["id"], stageName="live")
+    key = apigw.create_api_key(name="k", enabled=True)
+    portico.stop(signal.SIGKILL)
+
+    portico = Portico(["serve", "--dev", "--port", str(port), "--state", state], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        expect(apigw.get_rest_api(restApiId=api["id"])["name"] == "durable", "the API survived kill -9")
+        expect(apigw.get_api_key(apiKey=key["id"])["name"] == "k", "the key survived kill -9")
+        status, body = request(port, "GET", f"/restapis/{api['id']}/live/_user_request_/")
+        expect(status == 200 and json.loads(body)["path"] == "/durable", f"the stage serves after restart: {status} {body}")
+    finally:
+        portico.stop()
+
+
+def signed_calls_with_admin_credentials():
+    """With admin credentials configured, only correctly signed calls are answered."""
+    directory = tempfile.mkdtemp()
+    admin_port, data_port = free_port(), free_port()
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{port: {data_port}}}]
+admin:
+  port: {admin_port}
+  credentials:
+    - {{accessKeyId: AKIDADMIN, secretAccessKey: admin-secret}}
+apis: []
+""")
+    portico = Portico(["serve", os.path.join(directory, "portico.yaml")], admin_port)
+    try:
+        endpoint = f"http://127.0.0.1:{admin_port}"
+        good = client("apigateway", endpoint, key="AKIDADMIN", secret="admin-secret")
+        expect(good.create_rest_api(name="signed")["name"] == "signed", "a signed call is answered")
+        expect(cli(endpoint, "apigateway", "get-rest-apis", key="AKIDADMIN", secret="admin-secret")["items"][0]["name"] == "signed", "the CLI signs too")
+        for key, secret, code in [("AKIDADMIN", "wrong", "InvalidSignatureException"), ("AKIDOTHER", "x", "UnrecognizedClientException")]:
+            try:
+                client("apigateway", endpoint, key=key, secret=secret).get_rest_apis()
+                raise AssertionError(f"expected {code}")
+            except botocore.exceptions.ClientError as error:
+                expect(error.response["Error"]["Code"] == code and error.response["ResponseMetadata"]["HTTPStatusCode"] == 403,
+                       f"{code}: {error.response}")
+        status, _ = request(admin_port, "GET", "/restapis")
+        expect(status == 403, f"an unsigned call is refused: {status}")
+        status, body = request(admin_port, "GET", "/health")
+        expect(status == 200, "the admin listener still answers /health")
+        expect(os.path.exists(os.path.join(directory, ".portico", "state.sqlite")), "the state file is beside portico.yaml")
+    finally:
+        portico.stop()
+
+
+def deploys_under_load_fail_nothing(backend_port):
+    """20 deployments while clients keep calling the stage: not one request fails."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="load")
+        api_id, root = api["id"], api["rootResourceId"]
+        apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+
+        def point_at(version):
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                                  integrationHttpMethod="GET", uri=f"http://127.0.0.1:{backend_port}/v{version}")
+            apigw.create_deployment(restApiId=api_id, stageName="live")
+
+        point_at(0)
+        stop = threading.Event()
+        results = {"ok": 0, "failed": []}
+        lock = threading.Lock()
+
+        def hammer():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            while not stop.is_set():
+                try:
+                    connection.request("GET", f"/restapis/{api_id}/live/_user_request_/")
+                    response = connection.getresponse()
+                    body = response.read()
+                    with lock:
+                        if response.status == 200 and json.loads(body)["path"].startswith("/v"):
+                            results["ok"] += 1
+                        else:
+                            results["failed"].append((response.status, body[:100]))
+                except Exception as error:  # a dropped connection is a failed request too
+                    with lock:
+                        results["failed"].append(repr(error))
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        deadline = time.time() + 60
+        for version in range(1, 21):
+            point_at(version)
+            time.sleep(0.15)
+            if time.time() > deadline:
+                break
+        time.sleep(0.2)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+        status, body = request(port, "GET", f"/restapis/{api_id}/live/_user_request_/")
+        expect(json.loads(body)["path"] == "/v20", f"the last deployment serves: {body}")
+        expect(not results["failed"], f"failed requests across deploys: {results['failed'][:5]}")
+        expect(results["ok"] > 100, f"the load ran ({results['ok']} requests)")
+        print(f"  {results['ok']} requests across 20 deployments, 0 failed")
+    finally:
+        portico.stop()
+
+
+def main():
+    backend, backend_port = start_backend()
+    scenarios = [
+        lambda: rest_api_lifecycle_with_boto3(backend_port),
+        lambda: cli_import_export_and_http_apis(backend_port),
+        lambda: durable_across_kill_9(backend_port),
+        signed_calls_with_admin_credentials,
+        lambda: deploys_under_load_fail_nothing(backend_port),
+    ]
+    names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
+             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing"]
+    failures = 0
+    for name, scenario in zip(names, scenarios):
+        started = time.time()
+        try:
+            scenario()
+            print(f"ok   {name} ({time.time() - started:.1f}s)")
+        except Exception:
+            failures += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+    backend.shutdown()
+    print(f"{len(scenarios) - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
