@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "PorticoStorageTests", dependencies: ["PorticoStorage", "PorticoStorageSQLite", "PorticoTesting"]),
         .testTarget(name: "PorticoAdminTests", dependencies: ["PorticoAdmin", "PorticoStorage", "PorticoModel", "PorticoPipeline"]),
         .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
-        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )

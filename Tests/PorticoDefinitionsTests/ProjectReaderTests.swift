@@ -44,7 +44,10 @@ import Testing
         let (config, diagnostics) = ProjectReader.load(path: directory + "/portico.yaml")
         let project = try #require(config, "\(diagnostics)")
         #expect(project.listeners == [ListenerConfig(host: "127.0.0.1", port: 8081, http2: false)])
-        #expect(project.admin == AdminConfig(host: "127.0.0.1", port: 9191))
+        #expect(project.admin?.host == "127.0.0.1")
+        #expect(project.admin?.port == 9191)
+        // The management API's state defaults to a file beside portico.yaml.
+        #expect(project.admin?.stateFile?.hasSuffix("/.portico/state.sqlite") == true)
         #expect(project.accessLog.format == "$context.requestId $context.status")
         #expect(project.limits.maxPayloadBytes == 64 * 1024 * 1024)
         #expect(project.limits.eventLoops == 3)
