@@ -13,7 +13,18 @@ enum DeployedAPIs {
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
-                api.stages.append(Stage(name: name, variables: strings(stage["variables"]), deployment: operations(restResources: snapshot, location: location)))
+                let variables = strings(stage["variables"])
+                var served = Stage(name: name, variables: variables, deployment: operations(restResources: snapshot, location: location))
+                // canarySettings: a share of the traffic to another deployment, with variable overrides.
+                if let canary = stage["canarySettings"]?.objectValue, let canaryID = canary["deploymentId"]?.stringValue,
+                   let canarySnapshot = record.snapshots[canaryID] {
+                    served.canary = Canary(
+                        percentTraffic: min(max(canary["percentTraffic"]?.numberValue ?? 0, 0), 100),
+                        deployment: operations(restResources: canarySnapshot, location: location),
+                        variables: variables.merging(strings(canary["stageVariableOverrides"])) { _, override in override }
+                    )
+                }
+                api.stages.append(served)
             }
             if !api.stages.isEmpty { apis.append(api) }
         }
@@ -29,6 +40,33 @@ enum DeployedAPIs {
             if !api.stages.isEmpty { apis.append(api) }
         }
         return apis
+    }
+
+    /// REST base path mappings and HTTP API mappings, by domain name.
+    static func domains(from state: ManagementState) -> [CustomDomain] {
+        var domains: [CustomDomain] = []
+        for domain in state.domainNames.values {
+            guard let name = domain.object["domainName"]?.stringValue else { continue }
+            let mappings = domain.children.values.compactMap { mapping -> CustomDomain.Mapping? in
+                guard let api = mapping["restApiId"]?.stringValue else { return nil }
+                let basePath = mapping["basePath"]?.stringValue ?? ""
+                return .init(basePath: basePath == "(none)" ? "" : basePath, apiID: api, stage: mapping["stage"]?.stringValue)
+            }
+            domains.append(CustomDomain(name: name.lowercased(), mappings: mappings))
+        }
+        for domain in state.v2DomainNames.values {
+            guard let name = domain.object["domainName"]?.stringValue else { continue }
+            let mappings = domain.children.values.compactMap { mapping -> CustomDomain.Mapping? in
+                guard let api = mapping["apiId"]?.stringValue, let stage = mapping["stage"]?.stringValue else { return nil }
+                return .init(basePath: mapping["apiMappingKey"]?.stringValue ?? "", apiID: api, stage: stage)
+            }
+            if let index = domains.firstIndex(where: { $0.name == name.lowercased() }) {
+                domains[index].mappings += mappings
+            } else {
+                domains.append(CustomDomain(name: name.lowercased(), mappings: mappings))
+            }
+        }
+        return domains
     }
 
     static func strings(_ value: JSONValue?) -> [String: String] {

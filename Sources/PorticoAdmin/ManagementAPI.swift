@@ -33,7 +33,7 @@ public actor ManagementAPI {
     private var state: ManagementState
     private let router: AdminRouter<Handler>
     private let clock: @Sendable () -> Double
-    private var onDeploy: (@Sendable ([APIDefinition]) async -> Void)?
+    private var onDeploy: (@Sendable (DeployedDefinitions) async -> Void)?
 
     public init(store: any ConfigStore, settings: Settings = Settings(), clock: @escaping @Sendable () -> Double = ManagementAPI.wallClock) throws {
         self.store = store
@@ -54,13 +54,18 @@ public actor ManagementAPI {
     }
 
     /// Sets the callback that receives every deployed API whenever deployments or stages change.
-    public func setOnDeploy(_ callback: @escaping @Sendable ([APIDefinition]) async -> Void) {
+    public func setOnDeploy(_ callback: @escaping @Sendable (DeployedDefinitions) async -> Void) {
         onDeploy = callback
     }
 
     /// What the data plane serves from the management API's deployments.
     public func deployedAPIs() -> [APIDefinition] {
         DeployedAPIs.definitions(from: state)
+    }
+
+    /// Everything the data plane serves from the management API.
+    public func deployed() -> DeployedDefinitions {
+        DeployedDefinitions(apis: DeployedAPIs.definitions(from: state), domains: DeployedAPIs.domains(from: state))
     }
 
     /// Whether a path belongs to the management API (and not to the data plane) in development mode.
@@ -76,7 +81,7 @@ public actor ManagementAPI {
             guard settings.allowsReset, Self.isLoopback(request.sourceIP) else { return ManagementError.notFound("Not Found").response }
             do { try store.removeAll() } catch { return Self.storeFailure(error) }
             state = ManagementState()
-            await onDeploy?([])
+            await onDeploy?(DeployedDefinitions())
             return .json(200, ["status": "ok"])
         }
         let scope = CredentialScope(authorization: request.header("authorization"))
@@ -118,7 +123,7 @@ public actor ManagementAPI {
             let changed = working.deploymentChanged
             working.dirty = []
             state = working
-            if changed { await onDeploy?(DeployedAPIs.definitions(from: state)) }
+            if changed { await onDeploy?(deployed()) }
             return response
         }
     }

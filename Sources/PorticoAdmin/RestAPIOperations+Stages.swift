@@ -74,7 +74,16 @@ extension RestAPIOperations {
         record.snapshots[id] = record.resources
         let created = presentDeployment(deployment, call: call)
         if let stageName = call.string("stageName"), !stageName.isEmpty {
-            if var stage = record.stages[stageName] {
+            if var stage = record.stages[stageName], let canary = call.body["canarySettings"]?.objectValue {
+                // A canary deployment: the stage keeps its deployment; the new one takes its share.
+                var settings = canary
+                settings["deploymentId"] = .string(id)
+                if settings["percentTraffic"] == nil { settings["percentTraffic"] = 0 }
+                if settings["useStageCache"] == nil { settings["useStageCache"] = false }
+                stage["canarySettings"] = .object(settings)
+                stage["lastUpdatedDate"] = .number(call.now)
+                record.stages[stageName] = stage
+            } else if var stage = record.stages[stageName] {
                 stage["deploymentId"] = .string(id)
                 stage["lastUpdatedDate"] = .number(call.now)
                 if let variables = call.body["variables"]?.objectValue {

@@ -171,7 +171,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         let sources = GatewaySources(project: project, logger: logger)
-        if let management { _ = sources.replaceManaged(await management.deployedAPIs()) }
+        if let management { _ = sources.replaceManaged(await management.deployed()) }
         let (compiled, diagnostics) = sources.compile()
         guard let gateway = compiled else {
             for diagnostic in diagnostics where diagnostic.severity == .error { logger.error("\(diagnostic)") }
@@ -194,8 +194,8 @@ struct Serve: AsyncParsableCommand {
             sidecars.stop()
             throw error
         }
-        await management?.setOnDeploy { apis in
-            if let gateway = sources.replaceManaged(apis) { await server.install(gateway) }
+        await management?.setOnDeploy { deployed in
+            if let gateway = sources.replaceManaged(deployed) { await server.install(gateway) }
         }
         let reloader = path.map { ConfigReloader(path: $0, logger: logger) }
         reloader?.watch(project.sourceFiles)

@@ -87,12 +87,31 @@ public struct Stage: Sendable, Hashable {
     /// The deployment this stage serves, when it is not the API's current definition: a stage of
     /// the management API points at a snapshot taken by CreateDeployment. Nil for file-defined APIs.
     public var deployment: [APIOperation]?
+    /// A canary release: a share of the stage's traffic served by another deployment.
+    public var canary: Canary?
 
-    public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil, deployment: [APIOperation]? = nil) {
+    public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil, deployment: [APIOperation]? = nil, canary: Canary? = nil) {
         self.name = name
         self.variables = variables
         self.throttling = throttling
         self.deployment = deployment
+        self.canary = canary
+    }
+}
+
+/// A stage's canary (`canarySettings`): `percentTraffic` of the requests go to the canary deployment,
+/// with the stage variables and their `stageVariableOverrides`.
+public struct Canary: Sendable, Hashable {
+    /// 0–100.
+    public var percentTraffic: Double
+    public var deployment: [APIOperation]
+    /// The stage's variables with the canary's overrides applied.
+    public var variables: [String: String]
+
+    public init(percentTraffic: Double, deployment: [APIOperation], variables: [String: String]) {
+        self.percentTraffic = percentTraffic
+        self.deployment = deployment
+        self.variables = variables
     }
 }
 

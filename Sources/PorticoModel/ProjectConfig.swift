@@ -9,6 +9,8 @@ public struct ProjectConfig: Sendable, Hashable {
     public var sidecars: [SidecarConfig]
     /// Every file the configuration was read from, so a change to any of them triggers a reload.
     public var sourceFiles: [String]
+    /// Custom domain names and their mappings (from the management API).
+    public var customDomains: [CustomDomain] = []
 
     public init(
         listeners: [ListenerConfig] = [ListenerConfig()], admin: AdminConfig? = nil,
@@ -148,5 +150,43 @@ public struct SidecarConfig: Sendable, Hashable {
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.readyPort = readyPort
+    }
+}
+
+/// A custom domain name: requests whose Host is `name` go to the API and stage its mappings name,
+/// as AWS resolves base path mappings (REST) and API mappings (HTTP).
+public struct CustomDomain: Sendable, Hashable {
+    /// Lower-case host name, without a port.
+    public var name: String
+    public var mappings: [Mapping]
+
+    public struct Mapping: Sendable, Hashable {
+        /// `""` for the empty base path (`(none)`); HTTP API mappings may hold `/` (`v1/orders`).
+        public var basePath: String
+        public var apiID: String
+        /// Nil: the stage is the first path segment after the base path.
+        public var stage: String?
+
+        public init(basePath: String, apiID: String, stage: String?) {
+            self.basePath = basePath
+            self.apiID = apiID
+            self.stage = stage
+        }
+    }
+
+    public init(name: String, mappings: [Mapping]) {
+        self.name = name
+        self.mappings = mappings
+    }
+}
+
+/// What the management API has deployed: APIs whose stages point at deployments, and custom domains.
+public struct DeployedDefinitions: Sendable, Hashable {
+    public var apis: [APIDefinition]
+    public var domains: [CustomDomain]
+
+    public init(apis: [APIDefinition] = [], domains: [CustomDomain] = []) {
+        self.apis = apis
+        self.domains = domains
     }
 }

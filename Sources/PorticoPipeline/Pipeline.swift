@@ -29,6 +29,8 @@ public enum Pipeline {
         public var apiType: APIType
         public var stage: String = "-"
         public var resourcePath: String = "-"
+        /// Whether a canary served the request; nil when the stage has no canary.
+        public var isCanary: Bool?
         public var routeKey: String = "-"
         /// The matched route, when one matched.
         public var route: CompiledRoute?
@@ -49,7 +51,14 @@ public enum Pipeline {
             routed.apiType = type
             return .fail(.missingAuthenticationToken)
         case .stage(let found, let rest):
-            stage = found
+            // A canary takes its share of the stage's requests (the request id's random bits decide).
+            if let canary = found.canary {
+                let useCanary = requestID.canaryRoll < found.canaryShare
+                stage = useCanary ? canary : found
+                routed.isCanary = useCanary
+            } else {
+                stage = found
+            }
             apiPath = rest
         }
         routed.apiID = stage.apiID

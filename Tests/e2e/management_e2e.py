@@ -37,6 +37,7 @@ def free_port():
 class Backend(http.server.BaseHTTPRequestHandler):
     """A tiny upstream: answers every request with what it received, as JSON."""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # one response, one segment: no 40 ms delayed-ACK stalls
 
     def answer(self):
         length = int(self.headers.get("content-length") or 0)
@@ -346,6 +347,60 @@ def deploys_under_load_fail_nothing(backend_port):
         portico.stop()
 
 
+def canary_and_custom_domains(backend_port):
+    """A canary deployment takes its share of the stage's traffic; custom domains route by Host."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="release")
+        api_id, root = api["id"], api["rootResourceId"]
+        apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+
+        def integrate(path):
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                                  integrationHttpMethod="GET", uri=f"http://127.0.0.1:{backend_port}/{path}")
+
+        integrate("stable")
+        apigw.create_deployment(restApiId=api_id, stageName="prod")
+        integrate("canary")
+        apigw.create_deployment(restApiId=api_id, stageName="prod", canarySettings={"percentTraffic": 50.0})
+        stage = apigw.get_stage(restApiId=api_id, stageName="prod")
+        expect(stage["canarySettings"]["percentTraffic"] == 50.0 and stage["canarySettings"]["deploymentId"] != stage["deploymentId"],
+               f"canary settings: {stage}")
+        seen = {"/stable": 0, "/canary": 0}
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(400):
+            connection.request("GET", f"/restapis/{api_id}/prod/_user_request_/")
+            seen[json.loads(connection.getresponse().read())["path"]] += 1
+        expect(120 <= seen["/canary"] <= 280, f"a 50% canary served {seen}")
+        # Promote: the stage takes the canary's deployment and the canary goes.
+        apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+            {"op": "replace", "path": "/deploymentId", "value": stage["canarySettings"]["deploymentId"]},
+            {"op": "remove", "path": "/canarySettings"}])
+        for _ in range(20):
+            status, body = request(port, "GET", f"/restapis/{api_id}/prod/_user_request_/")
+            expect(json.loads(body)["path"] == "/canary", f"promoted canary serves everything: {body}")
+
+        apigw.create_domain_name(domainName="api.example.test", regionalCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+                                 endpointConfiguration={"types": ["REGIONAL"]})
+        apigw.create_base_path_mapping(domainName="api.example.test", restApiId=api_id, stage="prod")
+        apigw.create_base_path_mapping(domainName="api.example.test", restApiId=api_id, basePath="staged")
+        status, body = request(port, "GET", "/", host="api.example.test")
+        expect(status == 200 and json.loads(body)["path"] == "/canary", f"custom domain, empty base path: {status} {body}")
+        status, body = request(port, "GET", "/staged/prod/", host="api.example.test")
+        expect(status == 200, f"custom domain, base path then stage: {status} {body}")
+
+        v2 = client("apigatewayv2", portico.endpoint)
+        http_api = v2.create_api(Name="orders", ProtocolType="HTTP", Target=f"http://127.0.0.1:{backend_port}/orders")
+        v2.create_domain_name(DomainName="orders.example.test", DomainNameConfigurations=[{"EndpointType": "REGIONAL"}])
+        v2.create_api_mapping(DomainName="orders.example.test", ApiId=http_api["ApiId"], Stage="$default", ApiMappingKey="v1/shop")
+        status, body = request(port, "GET", "/v1/shop/list", host="orders.example.test")
+        expect(status == 200 and json.loads(body)["path"] == "/orders/list", f"HTTP API mapping with a multi-level key: {status} {body}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -354,9 +409,10 @@ def main():
         lambda: durable_across_kill_9(backend_port),
         signed_calls_with_admin_credentials,
         lambda: deploys_under_load_fail_nothing(backend_port),
+        lambda: canary_and_custom_domains(backend_port),
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
-             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing"]
+             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

@@ -61,6 +61,7 @@ public struct AccessLogEntry: Sendable {
         case "responseLatency": return String(responseLatencyMillis)
         case "error.message": return errorMessage.isEmpty ? "-" : errorMessage
         case "domainName": return "-"
+        case "isCanaryRequest": return routed.isCanary.map { $0 ? "true" : "false" } ?? "-"
         default: return nil
         }
     }
@@ -133,6 +134,8 @@ public struct AccessLogFormat: Sendable {
                 line += "\"" + escape(value) + "\""
             }
         }
+        // Only stages with a canary say which deployment served the request.
+        if let isCanary = entry.routed.isCanary { line += isCanary ? ",\"isCanaryRequest\":true" : ",\"isCanaryRequest\":false" }
         return line + "}"
     }
 

@@ -12,8 +12,16 @@ public final class CompiledGateway: Sendable {
     /// The first HTTP API's `$default` stage, served at the root.
     private let rootStage: CompiledStage?
     private let hasRESTAPI: Bool
+    /// Custom domains by lower-case host name; mappings longest base path first.
+    private let domains: [String: [CompiledMapping]]
 
-    init(apis: [CompiledAPI], limits: Limits, accessLog: AccessLogConfig) {
+    struct CompiledMapping: Sendable {
+        var basePath: String
+        var api: CompiledAPI
+        var stage: CompiledStage?
+    }
+
+    init(apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig) {
         self.apis = apis
         self.limits = limits
         self.accessLog = accessLog
@@ -27,6 +35,18 @@ public final class CompiledGateway: Sendable {
         self.stagesByName = byName
         self.rootStage = apis.lazy.compactMap(\.defaultStage).first
         self.hasRESTAPI = apis.contains { $0.type == .rest }
+        var byHost: [String: [CompiledMapping]] = [:]
+        let apisByID = self.apisByID
+        for domain in domains {
+            let mappings = domain.mappings.compactMap { mapping -> CompiledMapping? in
+                guard let api = apisByID[mapping.apiID] else { return nil }
+                let stage = mapping.stage.flatMap { api.stages[$0] }
+                if mapping.stage != nil, stage == nil { return nil }
+                return CompiledMapping(basePath: mapping.basePath, api: api, stage: stage)
+            }
+            byHost[domain.name.lowercased()] = mappings.sorted { $0.basePath.count > $1.basePath.count }
+        }
+        self.domains = byHost
     }
 
     public enum Resolution: Sendable {
@@ -40,6 +60,9 @@ public final class CompiledGateway: Sendable {
     /// `/restapis/{apiId}/{stage}/_user_request_/…`, by a first path segment naming a stage, or the
     /// `$default` stage of an HTTP API at the root.
     public func resolve(host: Substring?, path: Substring) -> Resolution {
+        if !domains.isEmpty, let host, let mappings = domains[Self.hostName(host)] {
+            return resolve(mappings: mappings, path: path)
+        }
         if let host, let id = Self.executeAPIID(host) {
             guard let api = apisByID[String(id)] else { return .notFound(hasRESTAPI ? .rest : .http) }
             return api.resolve(path: path)
@@ -61,6 +84,32 @@ public final class CompiledGateway: Sendable {
     }
 
     public func api(id: String) -> CompiledAPI? { apisByID[id] }
+
+    /// A custom domain: the longest base path that prefixes the path (whole segments) picks the
+    /// mapping; without a stage in the mapping, the next segment names it.
+    private func resolve(mappings: [CompiledMapping], path: Substring) -> Resolution {
+        for mapping in mappings {
+            var rest = path
+            if !mapping.basePath.isEmpty {
+                let prefix = "/" + mapping.basePath
+                guard path.hasPrefix(prefix) else { continue }
+                rest = path.dropFirst(prefix.count)
+                guard rest.isEmpty || rest.hasPrefix("/") else { continue }
+                if rest.isEmpty { rest = "/" }
+            }
+            if let stage = mapping.stage { return .stage(stage, path: rest) }
+            let name = Self.firstSegment(rest)
+            guard let stage = mapping.api.stages[String(name)] else { return .notFound(mapping.api.type) }
+            return .stage(stage, path: Self.afterFirstSegment(rest))
+        }
+        return .notFound(mappings.first?.api.type ?? .rest)
+    }
+
+    /// `Api.Example.com:8443` → `api.example.com`.
+    static func hostName(_ host: Substring) -> String {
+        let name = host.utf8.firstIndex(of: UInt8(ascii: ":")).map { host[..<$0] } ?? host
+        return name.lowercased()
+    }
 
     /// `abc123.execute-api.localhost:8080` → `abc123`.
     public static func executeAPIID(_ host: Substring) -> Substring? {
@@ -126,8 +175,19 @@ public final class CompiledStage: Sendable {
     public let routes: RouteTable
     /// Every route, in definition order, for `portico routes`.
     public let routeList: [CompiledRoute]
+    /// The canary deployment's stage and the share of requests it serves (0–1).
+    public let canary: CompiledStage?
+    public let canaryShare: Double
+    /// This is a canary stage (for `$context.isCanaryRequest`).
+    public let isCanary: Bool
 
-    init(apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable, routeList: [CompiledRoute]) {
+    init(
+        apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
+        routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false
+    ) {
+        self.canary = canary
+        self.canaryShare = canaryShare
+        self.isCanary = isCanary
         self.apiID = apiID
         self.apiName = apiName
         self.apiType = apiType

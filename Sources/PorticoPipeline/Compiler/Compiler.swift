@@ -12,10 +12,17 @@ public struct Compiler {
         var compiler = Compiler()
         var apis: [CompiledAPI] = []
         for api in config.apis {
-            let stages = api.stages.map { compiler.compileStage($0, of: api) }
+            let stages = api.stages.map { stage in
+                var canary: CompiledStage?
+                if let settings = stage.canary {
+                    let canaryStage = Stage(name: stage.name, variables: settings.variables, deployment: settings.deployment)
+                    canary = compiler.compileStage(canaryStage, of: api, isCanary: true)
+                }
+                return compiler.compileStage(stage, of: api, canary: canary, canaryShare: (stage.canary?.percentTraffic ?? 0) / 100)
+            }
             apis.append(CompiledAPI(id: api.id, name: api.name, type: api.type, stages: stages))
         }
-        let gateway = CompiledGateway(apis: apis, limits: config.limits, accessLog: config.accessLog)
+        let gateway = CompiledGateway(apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog)
         return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
     }
 
@@ -24,7 +31,7 @@ public struct Compiler {
         if seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
     }
 
-    private mutating func compileStage(_ stage: Stage, of api: APIDefinition) -> CompiledStage {
+    private mutating func compileStage(_ stage: Stage, of api: APIDefinition, canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false) -> CompiledStage {
         var builder = RouteTableBuilder()
         var routes: [CompiledRoute] = []
         for operation in stage.deployment ?? api.operations {
@@ -42,7 +49,7 @@ public struct Compiler {
         }
         return CompiledStage(
             apiID: api.id, apiName: api.name, apiType: api.type, name: stage.name, variables: stage.variables,
-            routes: builder.build(), routeList: routes
+            routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary
         )
     }
 

@@ -9,6 +9,9 @@ public struct RequestID: Sendable, Hashable {
     let short: UInt64
     let shortExtra: UInt64
 
+    /// Uniform in [0, 1), from random bits of the id (not the UUID's fixed version/variant bits).
+    public var canaryRoll: Double { Double(low & ((1 << 53) - 1)) / Double(UInt64(1) << 53) }
+
     /// Digits computed, not looked up: a `static let` table costs a `swift_once` check per use.
     @inline(__always)
     static func hex(_ value: UInt64) -> UInt8 {

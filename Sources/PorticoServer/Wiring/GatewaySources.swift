@@ -10,7 +10,7 @@ import PorticoPipeline
 public final class GatewaySources: Sendable {
     private struct Sources {
         var project: ProjectConfig
-        var managed: [APIDefinition] = []
+        var managed = DeployedDefinitions()
     }
 
     private let sources: NIOLockedValueBox<Sources>
@@ -31,8 +31,8 @@ public final class GatewaySources: Sendable {
         return (gateway, diagnostics)
     }
 
-    /// Compiles the project with `managed` in place of the previous managed APIs.
-    public func replaceManaged(_ managed: [APIDefinition]) -> CompiledGateway? {
+    /// Compiles the project with `managed` in place of what the management API deployed before.
+    public func replaceManaged(_ managed: DeployedDefinitions) -> CompiledGateway? {
         let project = sources.withLockedValue { sources in
             sources.managed = managed
             return sources.project
@@ -45,10 +45,11 @@ public final class GatewaySources: Sendable {
         return Self.compile(project: project, managed: managed, logger: logger)
     }
 
-    static func compile(project: ProjectConfig, managed: [APIDefinition], logger: Logger) -> (CompiledGateway?, [Diagnostic]) {
+    static func compile(project: ProjectConfig, managed: DeployedDefinitions, logger: Logger) -> (CompiledGateway?, [Diagnostic]) {
         var combined = project
+        combined.customDomains += managed.domains
         var accepted: [APIDefinition] = []
-        for api in managed {
+        for api in managed.apis {
             var alone = project
             alone.apis = [api]
             let (gateway, diagnostics) = Compiler.compile(alone)
