@@ -37,6 +37,61 @@ enum Export {
         })
     }
 
+    /// ExportApi (`GET /v2/apis/{apiId}/exports/OAS30?outputType=JSON|YAML&stageName=…`) for HTTP APIs:
+    /// routes with their `x-amazon-apigateway-integration`, from the stage's deployment or the current routes.
+    static func registerV2(into router: inout AdminRouter<ManagementAPI.Handler>) {
+        router.add("GET", "/v2/apis/{apiId}/exports/{specification}", { state, call throws in
+            let record = try V2Operations.api(state, call)
+            guard call.parameter("specification") == "OAS30" else {
+                throw ManagementError.badRequest("Unsupported specification \(call.parameter("specification")); only OAS30 is supported")
+            }
+            var routes = record.routes
+            var integrations = record.integrations
+            if let stageName = call.query("stageName") {
+                guard let stage = record.stages[stageName] else { throw ManagementError.notFound("Invalid stage identifier specified") }
+                if let id = stage["deploymentId"]?.stringValue, let snapshot = record.snapshots[id] {
+                    routes = ObjectMap(json: snapshot["routes"])
+                    integrations = ObjectMap(json: snapshot["integrations"])
+                }
+            }
+            let includeExtensions = call.query("includeExtensions") != "false"
+            var paths: JSONObject = [:]
+            for route in routes.values {
+                guard let key = route["routeKey"]?.stringValue else { continue }
+                let (method, path) = key == "$default" ? ("x-amazon-apigateway-any-method", "$default")
+                    : { let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+                        return (parts[0] == "ANY" ? "x-amazon-apigateway-any-method" : parts[0].lowercased(), parts.count > 1 ? parts[1] : "/") }()
+                var operation: JSONObject = ["responses": ["default": ["description": .string("Default response for \(key)")]]]
+                if includeExtensions, let target = route["target"]?.stringValue, target.hasPrefix("integrations/"),
+                   let integration = integrations[String(target.dropFirst("integrations/".count))] {
+                    var exported: JSONObject = [
+                        "type": .string((integration["integrationType"]?.stringValue ?? "").lowercased()),
+                        "payloadFormatVersion": integration["payloadFormatVersion"] ?? "1.0",
+                    ]
+                    if let uri = integration["integrationUri"] { exported["uri"] = uri }
+                    if let method = integration["integrationMethod"] { exported["httpMethod"] = method }
+                    if let timeout = integration["timeoutInMillis"] { exported["timeoutInMillis"] = timeout }
+                    if let connection = integration["connectionType"] { exported["connectionType"] = connection }
+                    operation["x-amazon-apigateway-integration"] = .object(exported)
+                }
+                var item = paths[path]?.objectValue ?? [:]
+                item[method] = .object(operation)
+                paths[path] = .object(item)
+            }
+            var info: JSONObject = ["title": record.api["name"] ?? "", "version": record.api["version"] ?? "1.0"]
+            if let description = record.api["description"] { info["description"] = description }
+            var document: JSONObject = ["openapi": "3.0.1", "info": .object(info), "paths": .object(paths)]
+            if let stage = call.query("stageName") {
+                let id = record.api["apiId"]?.stringValue ?? ""
+                document["servers"] = [["url": .string("https://\(id).execute-api.\(call.region).amazonaws.com/\(stage == "$default" ? "" : stage)")]]
+            }
+            if includeExtensions, let cors = record.api["corsConfiguration"] { document["x-amazon-apigateway-cors"] = cors }
+            let yaml = call.query("outputType") == "YAML"
+            let text = yaml ? ((try? Yams.dump(object: foundation(.object(document)), sortKeys: true)) ?? JSONValue.object(document).serialized) : JSONValue.object(document).serialized
+            return AdminResponse(status: 200, headers: [("Content-Type", yaml ? "application/yaml" : "application/json")], body: Array(text.utf8))
+        })
+    }
+
     static func build(record: RestAPIRecord, stage: JSONObject, resources: ObjectMap, openAPI3: Bool, withIntegrations: Bool, region: String) -> JSONValue {
         let id = record.api["id"]?.stringValue ?? ""
         let stageName = stage["stageName"]?.stringValue ?? ""

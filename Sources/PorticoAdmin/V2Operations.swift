@@ -38,6 +38,7 @@ enum V2Operations {
         registerDomainNames(into: &router)
         registerTags(into: &router)
         registerVpcLinks(into: &router)
+        Export.registerV2(into: &router)
     }
 
     // MARK: VPC links (kept and listed; Portico reaches private backends directly)

@@ -401,6 +401,39 @@ def canary_and_custom_domains(backend_port):
         portico.stop()
 
 
+def portico_cli_import_deploy_export(backend_port):
+    """`portico import|deploy|export` are thin clients of the same management API."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        def run(*args):
+            result = subprocess.run([PORTICO] + list(args) + ["--endpoint", portico.endpoint], capture_output=True, text=True, timeout=60)
+            if result.returncode != 0:
+                raise RuntimeError(f"portico {' '.join(args)}: {result.stderr}")
+            return result.stdout.strip()
+
+        document = tempfile.mktemp(suffix=".yaml")
+        with open(document, "w") as f:
+            f.write(f"""openapi: 3.0.1
+info: {{title: cli, version: "1"}}
+paths:
+  /hello:
+    get:
+      x-amazon-apigateway-integration: {{type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:{backend_port}/from-cli"}}
+""")
+        api_id = run("import", document, "--stage", "dev")
+        status, body = request(port, "GET", f"/restapis/{api_id}/dev/_user_request_/hello")
+        expect(status == 200 and json.loads(body)["path"] == "/from-cli", f"imported and deployed: {status} {body}")
+        deployment = run("deploy", api_id, "prod")
+        expect(client("apigateway", portico.endpoint).get_stage(restApiId=api_id, stageName="prod")["deploymentId"] == deployment, "deploy made the stage")
+        exported = json.loads(run("export", api_id, "prod"))
+        expect(exported["paths"]["/hello"]["get"]["x-amazon-apigateway-integration"]["uri"].endswith("/from-cli"), f"export: {exported}")
+        failed = subprocess.run([PORTICO, "deploy", "nope", "x", "--endpoint", portico.endpoint], capture_output=True, text=True, timeout=60)
+        expect(failed.returncode != 0 and "NotFoundException" in failed.stderr, f"an unknown API fails clearly: {failed.stderr}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -410,9 +443,10 @@ def main():
         signed_calls_with_admin_credentials,
         lambda: deploys_under_load_fail_nothing(backend_port),
         lambda: canary_and_custom_domains(backend_port),
+        lambda: portico_cli_import_deploy_export(backend_port),
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
-             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains"]
+             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

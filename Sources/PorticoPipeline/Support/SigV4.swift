@@ -123,6 +123,24 @@ public struct SigV4: Sendable {
         return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
+    /// Signs a request (the client side, for `portico import|export|deploy`): returns the
+    /// `X-Amz-Date` and `Authorization` fields to add. `request.headers` must hold `Host`.
+    public static func sign(_ request: Request, accessKey: String, secretKey: String, region: String, service: String, now: Int64) -> [(name: String, value: String)] {
+        let amzDate = amzDate(now)
+        var signed = request
+        signed.headers.append(("X-Amz-Date", amzDate))
+        let names = Set(signed.headers.map { $0.name.lowercased() }).sorted()
+        let credential = Credential(
+            accessKey: accessKey, date: String(amzDate.prefix(8)), region: region, service: service, amzDate: amzDate,
+            signedHeaders: names, signature: "", presigned: false, expiresSeconds: nil
+        )
+        let signature = signature(for: signed, credential: credential, secretKey: secretKey)
+        return [
+            ("X-Amz-Date", amzDate),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(credential.scope), SignedHeaders=\(names.joined(separator: ";")), Signature=\(signature)"),
+        ]
+    }
+
     /// Method, URI, query, headers, signed header list and payload hash, one per line.
     public static func canonicalRequest(_ request: Request, credential: Credential) -> String {
         var query = decodedQuery(request.rawQuery)
