@@ -5,8 +5,9 @@ import PorticoModel
 enum DeployedAPIs {
     static func definitions(from state: ManagementState) -> [APIDefinition] {
         var apis: [APIDefinition] = []
+        // The project file's APIs are served from the file; the management API only shows them.
         for record in state.restAPIs.values {
-            guard let id = record.api["id"]?.stringValue else { continue }
+            guard let id = record.api["id"]?.stringValue, !state.fileAPIIDs.contains(id) else { continue }
             let location = SourceLocation(file: "management API", pointer: "/restapis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .rest, location: location)
             api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -29,7 +30,7 @@ enum DeployedAPIs {
             if !api.stages.isEmpty { apis.append(api) }
         }
         for record in state.v2APIs.values where record.api["protocolType"]?.stringValue == "HTTP" {
-            guard let id = record.api["apiId"]?.stringValue else { continue }
+            guard let id = record.api["apiId"]?.stringValue, !state.fileAPIIDs.contains(id) else { continue }
             let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .http, location: location)
             for stage in record.stages.values {

@@ -53,6 +53,25 @@ public actor ManagementAPI {
         return Double(spec.tv_sec)
     }
 
+    private var fileDefinitions: [APIDefinition] = []
+
+    /// Shows the APIs of `portico.yaml` through the management API (GetRestApis, GetResources,
+    /// GetStages, GetApis, …), read-only: they change when the file changes. Call again on reload.
+    public func setFileAPIs(_ apis: [APIDefinition]) {
+        for id in state.fileAPIIDs {
+            state.restAPIs[id] = nil
+            state.v2APIs[id] = nil
+        }
+        fileDefinitions = apis
+        state.fileAPIIDs = Set(apis.map(\.id))
+        for api in apis {
+            switch api.type {
+            case .rest: state.restAPIs[api.id] = FileAPIs.restRecord(api, now: clock())
+            case .http, .websocket: state.v2APIs[api.id] = FileAPIs.v2Record(api, now: clock(), region: settings.defaultRegion)
+            }
+        }
+    }
+
     /// Sets the callback that receives every deployed API whenever deployments or stages change.
     public func setOnDeploy(_ callback: @escaping @Sendable (DeployedDefinitions) async -> Void) {
         onDeploy = callback
@@ -80,7 +99,9 @@ public actor ManagementAPI {
         if request.method == "POST", request.path == "/moto-api/reset" {
             guard settings.allowsReset, Self.isLoopback(request.sourceIP) else { return ManagementError.notFound("Not Found").response }
             do { try store.removeAll() } catch { return Self.storeFailure(error) }
+            let fileAPIs = fileDefinitions
             state = ManagementState()
+            if !fileAPIs.isEmpty { setFileAPIs(fileAPIs) }
             await onDeploy?(DeployedDefinitions())
             return .json(200, ["status": "ok"])
         }
@@ -119,6 +140,9 @@ public actor ManagementAPI {
                 try store.apply(working.writes())
             } catch {
                 return Self.storeFailure(error)
+            }
+            if let touched = working.dirty.first(where: { ["restapis", "v2apis"].contains($0.collection) && working.fileAPIIDs.contains($0.key) }) {
+                return ManagementError.badRequest("The API \(touched.key) is defined in the project file; change the file (Portico reloads it) rather than the API").response
             }
             let changed = working.deploymentChanged
             working.dirty = []

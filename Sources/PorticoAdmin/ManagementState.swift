@@ -233,6 +233,8 @@ struct ManagementState: Sendable {
     var account = OrderedRecords<JSONObject>()
     /// Tags of resources that do not carry their own (`/tags/{arn}` on anything else).
     var otherTags = OrderedRecords<JSONObject>()
+    /// APIs defined in `portico.yaml`: listed and read like the others, never stored or changed here.
+    var fileAPIIDs: Set<String> = []
     /// Collection/key pairs changed by the current call.
     var dirty: Set<RecordKey> = []
     /// Whether the current call changed what the data plane serves.
@@ -249,7 +251,7 @@ struct ManagementState: Sendable {
 
     /// The writes that persist every dirty record (a record that no longer exists is deleted).
     func writes() -> [StoreWrite] {
-        dirty.sorted { ($0.collection, $0.key) < ($1.collection, $1.key) }.map { key in
+        dirty.filter { !fileAPIIDs.contains($0.key) }.sorted { ($0.collection, $0.key) < ($1.collection, $1.key) }.map { key in
             if let value = value(collection: key.collection, key: key.key) {
                 return .put(StoredRecord(collection: key.collection, key: key.key, value: value.serialized))
             }

@@ -353,8 +353,12 @@ enum V2Operations {
     // MARK: Stages and deployments
 
     static func newStage(name: String, call: Call, protocolType: String? = "HTTP") -> JSONObject {
+        newStage(name: name, now: call.now, protocolType: protocolType)
+    }
+
+    static func newStage(name: String, now: Double, protocolType: String? = "HTTP") -> JSONObject {
         [
-            "stageName": .string(name), "createdDate": .number(call.now), "lastUpdatedDate": .number(call.now),
+            "stageName": .string(name), "createdDate": .number(now), "lastUpdatedDate": .number(now),
             "defaultRouteSettings": protocolType == "WEBSOCKET"
                 ? ["dataTraceEnabled": false, "detailedMetricsEnabled": false, "loggingLevel": "OFF"]
                 : ["detailedMetricsEnabled": false],

@@ -171,7 +171,10 @@ struct Serve: AsyncParsableCommand {
         }
 
         let sources = GatewaySources(project: project, logger: logger)
-        if let management { _ = sources.replaceManaged(await management.deployed()) }
+        if let management {
+            await management.setFileAPIs(project.apis)
+            _ = sources.replaceManaged(await management.deployed())
+        }
         let (compiled, diagnostics) = sources.compile()
         guard let gateway = compiled else {
             for diagnostic in diagnostics where diagnostic.severity == .error { logger.error("\(diagnostic)") }
@@ -210,7 +213,9 @@ struct Serve: AsyncParsableCommand {
             switch await signals.next(timeout: 1.0) {
             case .reload:
                 logger.info("SIGHUP: reloading")
-                await reloader?.reload(into: server, sources: sources)
+                if await reloader?.reload(into: server, sources: sources) == true {
+                    await management?.setFileAPIs(sources.project.apis)
+                }
             case .stop(let name):
                 logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
                 await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
@@ -220,7 +225,9 @@ struct Serve: AsyncParsableCommand {
             case nil:
                 if let reloader, reloader.changed() {
                     logger.info("a definition file changed: reloading")
-                    await reloader.reload(into: server, sources: sources)
+                    if await reloader.reload(into: server, sources: sources) {
+                        await management?.setFileAPIs(sources.project.apis)
+                    }
                 }
             }
         }

@@ -195,6 +195,31 @@ import Testing
         #expect(await Self.call(second, "GET", "/restapis").json["item"] == [])
     }
 
+    @Test func projectFileAPIsAreVisibleAndReadOnly() async throws {
+        let store = InMemoryConfigStore()
+        let api = try Self.makeAPI(store: store)
+        let location = SourceLocation(file: "portico.yaml")
+        let operation = APIOperation(path: "/pets/{id}", method: "GET", integration: Integration(kind: .httpProxy, uri: "http://127.0.0.1:9/pets/{id}", httpMethod: "GET", location: location), location: location)
+        let file = APIDefinition(id: "petstore", name: "PetStore", type: .rest, operations: [operation], stages: [Stage(name: "prod", variables: ["a": "b"])], location: location)
+        let http = APIDefinition(id: "httpapi", name: "H", type: .http, operations: [APIOperation(path: "", method: "ANY", location: location)], stages: [Stage(name: "$default")], location: location)
+        await api.setFileAPIs([file, http])
+        #expect(await Self.call(api, "GET", "/restapis").json["item"]?.arrayValue?.map { $0["name"] } == ["PetStore"])
+        let resources = await Self.call(api, "GET", "/restapis/petstore/resources")
+        #expect(resources.json["item"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["/", "/pets", "/pets/{id}"])
+        #expect(await Self.call(api, "GET", "/restapis/petstore/stages/prod").json["variables"] == ["a": "b"])
+        #expect(await Self.call(api, "GET", "/v2/apis/httpapi/routes").json["items"]?.arrayValue?.first?["routeKey"] == "$default")
+        // Read-only: a change is refused and nothing reaches the store.
+        let patched = await Self.call(api, "PATCH", "/restapis/petstore", ["patchOperations": [["op": "replace", "path": "/name", "value": "x"]]])
+        #expect(patched.status == 400)
+        #expect(await Self.call(api, "DELETE", "/restapis/petstore").status == 400)
+        #expect(try store.loadAll().isEmpty)
+        // Served from the file, not from the management API's deployments.
+        #expect(await api.deployedAPIs().isEmpty)
+        // A reset keeps them.
+        _ = await Self.call(api, "POST", "/moto-api/reset")
+        #expect(await Self.call(api, "GET", "/restapis/petstore").status == 200)
+    }
+
     @Test func callsFromOtherHostsNeedCredentials() async throws {
         let api = try Self.makeAPI()
         let request = AdminRequest(method: "GET", target: "/restapis", headers: [], body: [], sourceIP: "10.0.0.7")
