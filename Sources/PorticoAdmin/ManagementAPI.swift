@@ -54,6 +54,12 @@ public actor ManagementAPI {
     }
 
     private var fileDefinitions: [APIDefinition] = []
+    private var testInvoker: (any TestInvoker)?
+
+    /// What runs TestInvokeMethod; the server sets one backed by the data plane's pipeline.
+    public func setTestInvoker(_ invoker: any TestInvoker) {
+        testInvoker = invoker
+    }
 
     /// Shows the APIs of `portico.yaml` through the management API (GetRestApis, GetResources,
     /// GetStages, GetApis, …), read-only: they change when the file changes. Call again on reload.
@@ -113,6 +119,15 @@ public actor ManagementAPI {
             return ManagementError.accessDenied("Management calls from other hosts need admin credentials (admin.credentials in portico.yaml)").response
         }
         let region = scope?.region ?? settings.defaultRegion
+        if TestInvoke.target(request) != nil {
+            do {
+                return try await TestInvoke.run(state, request, invoker: testInvoker, account: settings.account)
+            } catch let error as ManagementError {
+                return error.response
+            } catch {
+                return ManagementError(type: "InternalFailure", status: 500, message: "\(error)").response
+            }
+        }
         switch router.match(method: request.method, path: request.path) {
         case .notFound, .methodNotAllowed:
             return ManagementError(type: "UnknownOperationException", status: 404, message: "No management operation matches \(request.method) \(request.path)").response

@@ -173,6 +173,7 @@ struct Serve: AsyncParsableCommand {
         let sources = GatewaySources(project: project, logger: logger)
         if let management {
             await management.setFileAPIs(project.apis)
+            await management.setTestInvoker(PipelineTestInvoker(limits: project.limits))
             _ = sources.replaceManaged(await management.deployed())
         }
         let (compiled, diagnostics) = sources.compile()

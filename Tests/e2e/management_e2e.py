@@ -148,6 +148,12 @@ def rest_api_lifecycle_with_boto3(backend_port):
         status, body = request(port, "POST", f"/restapis/{api_id}/test/_user_request_/items", body=b"{}")
         expect(status == 201 and json.loads(body) == {"created": True}, f"mock: {status} {body}")
 
+        # TestInvokeMethod runs the method as it is now, through the same pipeline.
+        invoked = apigw.test_invoke_method(restApiId=api_id, resourceId=item["id"], httpMethod="GET", pathWithQueryString="/items/9")
+        expect(invoked["status"] == 200 and json.loads(invoked["body"])["path"] == "/backend/9", f"test invoke (proxy): {invoked}")
+        invoked = apigw.test_invoke_method(restApiId=api_id, resourceId=items["id"], httpMethod="POST", body="{}")
+        expect(invoked["status"] == 201 and json.loads(invoked["body"]) == {"created": True}, f"test invoke (mock): {invoked}")
+
         # Update: a changed integration is served only after the next deployment.
         apigw.update_integration(restApiId=api_id, resourceId=item["id"], httpMethod="GET", patchOperations=[
             {"op": "replace", "path": "/uri", "value": f"http://127.0.0.1:{backend_port}/v2/{{id}}"}])

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NIOCore
+import NIOHTTP1
+import PorticoAdmin
+import PorticoModel
+import PorticoPipeline
+
+/// TestInvokeMethod through the data plane's own compiler and pipeline: the method compiles as a
+/// deployment would, `Pipeline.decide` routes the request, a MOCK answers in place and an HTTP
+/// integration is called (off the hot path, with URLSession) and its response mapped as the data
+/// plane maps it.
+public struct PipelineTestInvoker: TestInvoker {
+    let limits: Limits
+
+    public init(limits: Limits) {
+        self.limits = limits
+    }
+
+    public func invoke(_ api: APIDefinition, stage: String, method: String, pathWithQuery: String, headers: [(name: String, value: String)], body: [UInt8]) async -> TestInvocation {
+        let started = Date()
+        var log = ["Execution log for request test-request", "Starting execution for request: \(method) \(pathWithQuery)"]
+        func finish(_ status: Int, _ headers: [(name: String, value: String)], _ body: [UInt8]) -> TestInvocation {
+            log.append("Method completed with status: \(status)")
+            return TestInvocation(status: status, headers: headers, body: body, latencyMillis: Int(Date().timeIntervalSince(started) * 1000), log: log)
+        }
+        let (compiled, diagnostics) = Compiler.compile(ProjectConfig(limits: limits, apis: [api]))
+        guard let gateway = compiled else {
+            log += diagnostics.map { "Execution failed due to configuration error: \($0.message)" }
+            return finish(500, [("Content-Type", "application/json")], Array(#"{"message": "Internal server error"}"#.utf8))
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/\(stage)\(pathWithQuery)")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if !body.isEmpty, !head.headers.contains(name: "content-length") { head.headers.add(name: "content-length", value: String(body.count)) }
+        var generator = RequestIDGenerator()
+        var routed = Pipeline.Routed(apiType: .rest)
+        let (path, query) = Pipeline.splitTarget(head.uri)
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: generator.make(), sourceIP: "test-invoke-source-ip",
+            forwarded: ForwardedInfo(proto: "https", port: 443), gateway: gateway, routed: &routed
+        )
+        switch decision {
+        case .respond(let response):
+            log.append("Method response body after transformations: \(String(buffer: response.body))")
+            return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .fail(let error):
+            let response = error.response(for: .rest, limits: limits)
+            log.append("Execution failed: \(error)")
+            return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .forward(let plan, let upstream):
+            guard let (requestHead, _) = try? HTTP1Parser.parseRequestHead(upstream.head, limit: 65_536) else {
+                return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+            }
+            let scheme = plan.upstream.tls ? "https" : "http"
+            guard let url = URL(string: "\(scheme)://\(plan.upstream.hostHeader)\(requestHead.uri)") else {
+                return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+            }
+            log.append("Endpoint request URI: \(url)")
+            var request = URLRequest(url: url, timeoutInterval: Double(plan.timeoutMillis) / 1000)
+            request.httpMethod = requestHead.method.rawValue
+            for (name, value) in requestHead.fields.httpHeaders where !["host", "content-length", "connection", "transfer-encoding"].contains(name.lowercased()) {
+                request.addValue(value, forHTTPHeaderField: name)
+            }
+            if !body.isEmpty { request.httpBody = Data(body) }
+            do {
+                let (data, response) = try await URLSession.shared.data(for: request)
+                guard let http = response as? HTTPURLResponse else { return finish(502, [], []) }
+                log.append("Endpoint response status: \(http.statusCode)")
+                let upstreamHeaders = http.allHeaderFields.compactMap { key, value -> (name: String, value: String)? in
+                    guard let name = key as? String, let text = value as? String else { return nil }
+                    return (name, text)
+                }
+                if plan.isProxy { return finish(http.statusCode, upstreamHeaders, Array(data)) }
+                guard let entry = plan.responses?.select(String(http.statusCode)) else {
+                    log.append("Execution failed due to configuration error: No match for output mapping and no default output mapping configured")
+                    return finish(500, [("Content-Type", "application/json")], Array(#"{"message": "Internal server error"}"#.utf8))
+                }
+                var mapped: [(name: String, value: String)] = [("Content-Type", http.value(forHTTPHeaderField: "content-type") ?? "application/json")]
+                for (name, source) in entry.headers {
+                    switch source {
+                    case .literal(let value): mapped.append((name, value))
+                    case .integrationHeader(let header): if let value = http.value(forHTTPHeaderField: header) { mapped.append((name, value)) }
+                    }
+                }
+                return finish(Int(entry.status.code), mapped, Array(data))
+            } catch {
+                log.append("Execution failed due to an error calling the endpoint: \(error)")
+                let timedOut = (error as? URLError)?.code == .timedOut
+                let failure: GatewayError = timedOut ? .integrationTimeout : .internalError
+                let response = failure.response(for: .rest, limits: limits)
+                return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+            }
+        }
+    }
+
+    static func fields(_ response: PreparedResponse) -> [(name: String, value: String)] {
+        var fields = response.headers.map { (name: $0.0, value: $0.1) }
+        if let type = response.contentType, !fields.contains(where: { $0.name.lowercased() == "content-type" }) { fields.append(("Content-Type", type)) }
+        return fields
+    }
+}
