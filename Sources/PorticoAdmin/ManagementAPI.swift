@@ -95,10 +95,10 @@ public actor ManagementAPI {
 
     /// Whether a path belongs to the management API (and not to the data plane) in development mode.
     public nonisolated static func isManagementPath(_ path: Substring) -> Bool {
-        for prefix in ["/restapis", "/apikeys", "/usageplans", "/domainnames", "/tags/", "/v2/", "/moto-api/", "/account", "/vpclinks", "/clientcertificates", "/sdktypes"] where path.hasPrefix(prefix) {
+        for prefix in ["/restapis", "/apikeys", "/usageplans", "/domainnames", "/tags/", "/v2/", "/moto-api/", "/account", "/vpclinks", "/clientcertificates", "/sdktypes", "/@connections/"] where path.hasPrefix(prefix) {
             return true
         }
-        return false
+        return path.contains("/@connections/")
     }
 
     public func handle(_ request: AdminRequest) async -> AdminResponse {
@@ -119,6 +119,12 @@ public actor ManagementAPI {
             return ManagementError.accessDenied("Management calls from other hosts need admin credentials (admin.credentials in portico.yaml)").response
         }
         let region = scope?.region ?? settings.defaultRegion
+        // The @connections API (`/{stage}/@connections/{id}` on the callback URL): WebSocket APIs are
+        // not served yet, so no connection exists and every id is gone, as AWS answers for a closed one.
+        if let range = request.path.range(of: "/@connections/"), ["GET", "POST", "DELETE"].contains(request.method) {
+            let id = AdminRequest.decode(request.path[range.upperBound...])
+            return ManagementError(type: "GoneException", status: 410, message: "The connection \(id) is gone (no WebSocket connection is open)").response
+        }
         if TestInvoke.target(request) != nil {
             do {
                 return try await TestInvoke.run(state, request, invoker: testInvoker, account: settings.account)

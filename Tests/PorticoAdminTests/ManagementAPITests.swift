@@ -220,6 +220,16 @@ import Testing
         #expect(await Self.call(api, "GET", "/restapis/petstore").status == 200)
     }
 
+    @Test func connectionsAreGoneUntilWebSocketsAreServed() async throws {
+        let api = try Self.makeAPI()
+        for (method, path) in [("POST", "/@connections/abc%3D"), ("GET", "/prod/@connections/abc"), ("DELETE", "/@connections/abc")] {
+            let answer = await Self.call(api, method, path)
+            #expect(answer.status == 410)
+            #expect(answer.headers.contains { $0.value == "GoneException" })
+        }
+        #expect(ManagementAPI.isManagementPath("/prod/@connections/x"))
+    }
+
     @Test func callsFromOtherHostsNeedCredentials() async throws {
         let api = try Self.makeAPI()
         let request = AdminRequest(method: "GET", target: "/restapis", headers: [], body: [], sourceIP: "10.0.0.7")
