@@ -43,6 +43,13 @@ enum Identifier {
         return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
     }
 
+    /// `arn:aws:apigateway:{region}::/restapis/abc/stages/prod` → `["restapis", "abc", "stages", "prod"]`.
+    /// The region is not compared: a tag call from any region reaches the resource.
+    static func resourcePath(ofARN arn: String) -> [String] {
+        let path = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        return path.split(separator: "/").map(String.init)
+    }
+
     /// API key values: 40 letters and digits, mixed case.
     static func apiKeyValue() -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

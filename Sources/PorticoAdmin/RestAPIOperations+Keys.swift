@@ -359,8 +359,7 @@ extension RestAPIOperations {
     /// `arn:aws:apigateway:{region}::/restapis/{id}` or `…/restapis/{id}/stages/{name}`: tags live on the
     /// object itself, so Get* calls return them; any other ARN keeps its tags aside.
     static func tags(_ state: ManagementState, arn: String) -> JSONObject {
-        let path = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = Identifier.resourcePath(ofARN: arn)
         if parts.count == 2, parts[0] == "restapis" { return state.restAPIs[parts[1]]?.api["tags"]?.objectValue ?? [:] }
         if parts.count == 4, parts[0] == "restapis", parts[2] == "stages" {
             return state.restAPIs[parts[1]]?.stages[parts[3]]?["tags"]?.objectValue ?? [:]
@@ -369,8 +368,7 @@ extension RestAPIOperations {
     }
 
     static func setTags(_ state: inout ManagementState, arn: String, _ tags: JSONObject) throws {
-        let path = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = Identifier.resourcePath(ofARN: arn)
         if parts.count == 2, parts[0] == "restapis" {
             guard state.restAPIs[parts[1]] != nil else { throw ManagementError.notFound("Invalid API identifier specified") }
             state.restAPIs[parts[1]]!.api["tags"] = .object(tags)

@@ -635,8 +635,7 @@ enum V2Operations {
 
     /// `arn:aws:apigateway:{region}::/apis/{id}` keeps its tags on the API (GetApi returns them).
     static func tags(_ state: ManagementState, arn: String) -> JSONObject {
-        let path = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = Identifier.resourcePath(ofARN: arn)
         if parts.count == 2, parts[0] == "apis", let api = state.v2APIs[parts[1]] { return api.api["tags"]?.objectValue ?? [:] }
         if parts.count == 2, parts[0] == "domainnames", let domain = state.v2DomainNames[parts[1]] { return domain.object["tags"]?.objectValue ?? [:] }
         if parts.count == 2, parts[0] == "vpclinks", let link = state.v2VpcLinks[parts[1]] { return link["tags"]?.objectValue ?? [:] }
@@ -644,8 +643,7 @@ enum V2Operations {
     }
 
     static func setTags(_ state: inout ManagementState, arn: String, _ tags: JSONObject) {
-        let path = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = Identifier.resourcePath(ofARN: arn)
         if parts.count == 2, parts[0] == "apis", state.v2APIs[parts[1]] != nil {
             state.v2APIs[parts[1]]!.api["tags"] = .object(tags)
             state.touch("v2apis", parts[1])

@@ -62,6 +62,12 @@ extension JSONValue {
 
     static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        writeEscaped(value, to: &out)
+        out += "\""
+    }
+
+    /// The characters of a JSON string, escaped, without the quotes.
+    public static func writeEscaped(_ value: String, to out: inout String) {
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -75,7 +81,6 @@ extension JSONValue {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        out += "\""
     }
 }
 

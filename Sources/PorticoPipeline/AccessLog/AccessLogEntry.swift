@@ -1,3 +1,5 @@
+import PorticoModel
+
 /// What one request leaves for the access log: the `$context` variables AWS's access logs offer.
 public struct AccessLogEntry: Sendable {
     public var requestID: String
@@ -142,22 +144,7 @@ public struct AccessLogFormat: Sendable {
     static func escape(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return text }
         var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
+        JSONValue.writeEscaped(text, to: &result)
         return result
     }
 }
