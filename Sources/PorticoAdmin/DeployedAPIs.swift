@@ -53,7 +53,12 @@ enum DeployedAPIs {
                 let basePath = mapping["basePath"]?.stringValue ?? ""
                 return .init(basePath: basePath == "(none)" ? "" : basePath, apiID: api, stage: mapping["stage"]?.stringValue)
             }
-            domains.append(CustomDomain(name: name.lowercased(), mappings: mappings))
+            var custom = CustomDomain(name: name.lowercased(), mappings: mappings)
+            if let tls = domain.object["_tls"]?.objectValue, let body = tls["certificateBody"]?.stringValue, let key = tls["certificatePrivateKey"]?.stringValue {
+                let chain = tls["certificateChain"]?.stringValue ?? ""
+                custom.certificate = CustomDomain.Certificate(chainPEM: chain.isEmpty ? body : body + "\n" + chain, privateKeyPEM: key)
+            }
+            domains.append(custom)
         }
         for domain in state.v2DomainNames.values {
             guard let name = domain.object["domainName"]?.stringValue else { continue }

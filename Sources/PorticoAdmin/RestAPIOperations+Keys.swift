@@ -220,6 +220,13 @@ extension RestAPIOperations {
             for field in ["certificateName", "certificateArn", "regionalCertificateName", "regionalCertificateArn", "tags", "mutualTlsAuthentication", "ownershipVerificationCertificateArn"] {
                 if let value = call.body[field] { domain[field] = value }
             }
+            // An uploaded certificate (PEM) is served by SNI on Portico's TLS listeners; the key is never shown.
+            if let body = call.string("certificateBody") {
+                guard let key = call.string("certificatePrivateKey") else {
+                    throw ManagementError.badRequest("A certificate private key is required with a certificate body")
+                }
+                domain["_tls"] = ["certificateBody": .string(body), "certificatePrivateKey": .string(key), "certificateChain": call.body["certificateChain"] ?? ""]
+            }
             let regional = domain["endpointConfiguration"]?["types"]?.arrayValue?.contains("REGIONAL") == true
             if regional {
                 domain["regionalDomainName"] = .string("d-\(Identifier.make()).execute-api.\(call.region).amazonaws.com")
@@ -230,21 +237,22 @@ extension RestAPIOperations {
             }
             state.domainNames[name] = ParentRecord(object: domain)
             state.touch("domainnames", name)
-            return .json(201, domain)
+            state.deploymentChanged = true
+            return .json(201, presentDomain(domain))
         })
         router.add("GET", "/domainnames", { state, call in
-            Paging.v1(state.domainNames.values.map { .object($0.object) }, call: call)
+            Paging.v1(state.domainNames.values.map { .object(presentDomain($0.object)) }, call: call)
         })
         router.add("GET", "/domainnames/{domain_name}", { state, call throws in
-            .json(200, try domain(state, call).object)
+            .json(200, presentDomain(try domain(state, call).object))
         })
         router.add("PATCH", "/domainnames/{domain_name}", { state, call throws in
             let patch = try PatchOperations(call.body)
             var record = try domain(state, call)
-            try patch.apply(to: &record.object, readOnly: ["domainName"])
+            try patch.apply(to: &record.object, readOnly: ["domainName", "_tls"])
             state.domainNames[call.parameter("domain_name")] = record
             state.touch("domainnames", call.parameter("domain_name"))
-            return .json(200, record.object)
+            return .json(200, presentDomain(record.object))
         })
         router.add("DELETE", "/domainnames/{domain_name}", { state, call throws in
             _ = try domain(state, call)
@@ -322,6 +330,11 @@ extension RestAPIOperations {
             state.deploymentChanged = true
             return .empty(202)
         })
+    }
+
+    /// Private fields (the uploaded certificate) are kept, never answered.
+    static func presentDomain(_ domain: JSONObject) -> JSONObject {
+        domain.filter { !$0.key.hasPrefix("_") }
     }
 
     static func basePathKey(_ call: Call) -> String {

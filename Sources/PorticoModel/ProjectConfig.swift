@@ -159,6 +159,19 @@ public struct CustomDomain: Sendable, Hashable {
     /// Lower-case host name, without a port.
     public var name: String
     public var mappings: [Mapping]
+    /// Served by SNI on TLS listeners when a client asks for this name.
+    public var certificate: Certificate?
+
+    public struct Certificate: Sendable, Hashable {
+        /// The certificate then its chain, PEM.
+        public var chainPEM: String
+        public var privateKeyPEM: String
+
+        public init(chainPEM: String, privateKeyPEM: String) {
+            self.chainPEM = chainPEM
+            self.privateKeyPEM = privateKeyPEM
+        }
+    }
 
     public struct Mapping: Sendable, Hashable {
         /// `""` for the empty base path (`(none)`); HTTP API mappings may hold `/` (`v1/orders`).

@@ -25,6 +25,14 @@ public final class GatewayServer: Sendable {
     /// The AWS-compatible management API, served on the admin listener (and, in development mode,
     /// on the data-plane listeners too).
     let management: ManagementAPI?
+    /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
+    private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
+
+    struct SNICertificate: Sendable {
+        var pem: CustomDomain.Certificate
+        var chain: [NIOSSLCertificateSource]
+        var key: NIOSSLPrivateKeySource
+    }
 
     /// `managementOnDataPlane`: development mode, where one port serves management calls and APIs.
     public init(
@@ -36,6 +44,7 @@ public final class GatewayServer: Sendable {
         self.config = config
         self.logger = logger
         self.management = management
+        self.sniCertificates = NIOLockedValueBox([:])
         let sink = try AccessLogSink(destination: config.accessLog.destination)
         let tls = TLSClientFactory()
         var map: [ObjectIdentifier: LoopState] = [:]
@@ -47,6 +56,27 @@ public final class GatewayServer: Sendable {
         self.ready = NIOLockedValueBox(false)
         self.listenerAddresses = NIOLockedValueBox([])
         self.adminAddress = NIOLockedValueBox<SocketAddress?>(nil)
+        updateCertificates(from: gateway)
+    }
+
+    /// Parses the custom domains' certificates once per change (not per handshake).
+    private func updateCertificates(from gateway: CompiledGateway) {
+        let previous = sniCertificates.withLockedValue { $0 }
+        var next: [String: SNICertificate] = [:]
+        for (name, pem) in gateway.domainCertificates {
+            if let known = previous[name], known.pem == pem {
+                next[name] = known
+                continue
+            }
+            do {
+                let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.chainPEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+                let key = try NIOSSLPrivateKey(bytes: Array(pem.privateKeyPEM.utf8), format: .pem)
+                next[name] = SNICertificate(pem: pem, chain: chain, key: .privateKey(key))
+            } catch {
+                logger.error("the certificate of domain \(name) cannot be used: \(error)")
+            }
+        }
+        sniCertificates.withLockedValue { $0 = next }
     }
 
     /// Binds every listener; returns when all accept connections.
@@ -61,7 +91,7 @@ public final class GatewayServer: Sendable {
         }
         var bound: [SocketAddress] = []
         for listener in config.listeners {
-            let tlsContext = try listener.tls.map { try Self.makeServerTLSContext($0, http2: listener.http2) }
+            let tlsContext = try listener.tls.map { try Self.makeServerTLSContext($0, http2: listener.http2, sni: sniCertificates) }
             let channel = try await bind(listener, tls: tlsContext)
             channels.withLockedValue { $0.append(channel) }
             if let address = channel.localAddress { bound.append(address) }
@@ -110,16 +140,30 @@ public final class GatewayServer: Sendable {
             .get()
     }
 
-    static func makeServerTLSContext(_ tls: TLSConfig, http2: Bool) throws -> NIOSSLContext {
+    /// The listener's certificate by default; a custom domain's when the client names it (SNI).
+    static func makeServerTLSContext(_ tls: TLSConfig, http2: Bool, sni: NIOLockedValueBox<[String: SNICertificate]>? = nil) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        if let sni {
+            configuration.sslContextCallback = { values, promise in
+                guard let name = values.serverHostname?.lowercased(), let certificate = sni.withLockedValue({ $0[name] }) else {
+                    promise.succeed(.noChanges)
+                    return
+                }
+                var override = NIOSSLContextConfigurationOverride()
+                override.certificateChain = certificate.chain
+                override.privateKey = certificate.key
+                promise.succeed(override)
+            }
+        }
         return try NIOSSLContext(configuration: configuration)
     }
 
     /// Swaps in a new snapshot on every loop; requests in flight finish on the one they started with.
     public func install(_ gateway: CompiledGateway) async {
+        updateCertificates(from: gateway)
         var futures: [EventLoopFuture<Void>] = []
         for state in states.all {
             futures.append(state.loop.submit { state.install(gateway) })

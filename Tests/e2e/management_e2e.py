@@ -440,6 +440,60 @@ paths:
         portico.stop()
 
 
+def custom_domain_certificate_by_sni():
+    """A domain's uploaded certificate is served by SNI on the TLS listener; the listener's otherwise."""
+    import ssl
+    directory = tempfile.mkdtemp()
+
+    def certificate(name):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                        "-addext", f"subjectAltName=DNS:{name}", "-keyout", f"{directory}/{name}.key", "-out", f"{directory}/{name}.pem"],
+                       check=True, capture_output=True, timeout=60)
+        return open(f"{directory}/{name}.pem").read(), open(f"{directory}/{name}.key").read()
+
+    certificate("localhost")
+    domain_pem, domain_key = certificate("api.example.test")
+    data_port, admin_port = free_port(), free_port()
+    with open(f"{directory}/portico.yaml", "w") as f:
+        f.write(f"""
+listeners: [{{port: {data_port}, tls: {{certificate: localhost.pem, key: localhost.key}}}}]
+admin: {{port: {admin_port}}}
+apis: []
+""")
+    portico = Portico(["serve", f"{directory}/portico.yaml"], admin_port)
+    try:
+        apigw = client("apigateway", f"http://127.0.0.1:{admin_port}")
+        api = apigw.create_rest_api(name="tls")
+        apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_integration_response(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", statusCode="200",
+                                       responseTemplates={"application/json": '{"secure":true}'})
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+        created = apigw.create_domain_name(domainName="api.example.test", certificateName="uploaded",
+                                           certificateBody=domain_pem, certificatePrivateKey=domain_key)
+        expect("certificatePrivateKey" not in created and "certificateBody" not in created, "the key is never answered")
+        apigw.create_base_path_mapping(domainName="api.example.test", restApiId=api["id"], stage="prod")
+
+        def https_get(server_name, cafile, host):
+            context = ssl.create_default_context(cafile=cafile)
+            with socket.create_connection(("127.0.0.1", data_port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=server_name) as tls:
+                    tls.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+                    data = b""
+                    while chunk := tls.recv(65536):
+                        data += chunk
+                    return tls.getpeercert()["subject"], data
+
+        subject, data = https_get("api.example.test", f"{directory}/api.example.test.pem", "api.example.test")
+        expect(("commonName", "api.example.test") in [item for entry in subject for item in entry], f"SNI picked the domain's certificate: {subject}")
+        expect(data.startswith(b"HTTP/1.1 200") and data.endswith(b'{"secure":true}'), f"the domain serves its API: {data[:200]}")
+        subject, _ = https_get("localhost", f"{directory}/localhost.pem", "localhost")
+        expect(("commonName", "localhost") in [item for entry in subject for item in entry], f"other names get the listener's certificate: {subject}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -450,9 +504,11 @@ def main():
         lambda: deploys_under_load_fail_nothing(backend_port),
         lambda: canary_and_custom_domains(backend_port),
         lambda: portico_cli_import_deploy_export(backend_port),
+        custom_domain_certificate_by_sni,
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
-             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export"]
+             "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export",
+             "custom_domain_certificate_by_sni"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

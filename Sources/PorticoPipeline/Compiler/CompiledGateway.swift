@@ -14,6 +14,8 @@ public final class CompiledGateway: Sendable {
     private let hasRESTAPI: Bool
     /// Custom domains by lower-case host name; mappings longest base path first.
     private let domains: [String: [CompiledMapping]]
+    /// Certificates of custom domains by lower-case host name, for SNI on TLS listeners.
+    public let domainCertificates: [String: CustomDomain.Certificate]
 
     struct CompiledMapping: Sendable {
         var basePath: String
@@ -47,6 +49,9 @@ public final class CompiledGateway: Sendable {
             byHost[domain.name.lowercased()] = mappings.sorted { $0.basePath.count > $1.basePath.count }
         }
         self.domains = byHost
+        var certificates: [String: CustomDomain.Certificate] = [:]
+        for domain in domains { if let certificate = domain.certificate { certificates[domain.name.lowercased()] = certificate } }
+        self.domainCertificates = certificates
     }
 
     public enum Resolution: Sendable {
