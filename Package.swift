@@ -47,6 +47,18 @@ let package = Package(
             name: "PorticoStorageSQLite",
             dependencies: ["PorticoStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Functions run locally: the Lambda Runtime API server and the instance pool.
+        .target(
+            name: "PorticoFunctions",
+            dependencies: [
+                "PorticoModel", "PorticoPipeline",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The AWS-compatible management API (apigateway, apigatewayv2), transport-free.
         .target(
             name: "PorticoAdmin",
@@ -56,7 +68,7 @@ let package = Package(
         .target(
             name: "PorticoServer",
             dependencies: [
-                "PorticoModel", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite",
+                "PorticoModel", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -70,7 +82,9 @@ let package = Package(
         .executableTarget(
             name: "PorticoCLI",
             dependencies: [
-                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite",
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

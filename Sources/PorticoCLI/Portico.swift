@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import PorticoDefinitions
+import PorticoFunctions
 import PorticoModel
+import NIOCore
+import NIOPosix
 import PorticoPipeline
 import PorticoAdmin
 import PorticoServer
@@ -89,6 +92,7 @@ extension IntegrationPlan {
                 }
             }.joined()
             return "\(plan.isProxy ? "HTTP_PROXY" : "HTTP") \(plan.method?.rawValue ?? "ANY") \(scheme)://\(plan.upstream.hostHeader)\(path)"
+        case .function(let plan): return "\(plan.proxy ? "AWS_PROXY" : "AWS") function \(plan.functionName) (payload \(plan.payloadVersion))"
         case .unavailable(let error, let reason): return "unavailable (\(error.rawValue)): \(reason)"
         }
     }
@@ -173,7 +177,7 @@ struct Serve: AsyncParsableCommand {
         let sources = GatewaySources(project: project, logger: logger)
         if let management {
             await management.setFileAPIs(project.apis)
-            await management.setTestInvoker(PipelineTestInvoker(limits: project.limits))
+
             _ = sources.replaceManaged(await management.deployed())
         }
         let (compiled, diagnostics) = sources.compile()
@@ -190,11 +194,19 @@ struct Serve: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        // Functions run on the same event loops as the data plane.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: project.limits.eventLoops ?? System.coreCount)
+        let functions = project.functions.isEmpty ? nil : FunctionPool(functions: project.functions, group: group, logger: logger)
+        await functions?.start()
+        await management?.setTestInvoker(PipelineTestInvoker(limits: project.limits, functions: functions, functionNames: project.functions.map(\.name)))
         let server: GatewayServer
         do {
-            server = try GatewayServer(config: project, gateway: gateway, logger: logger, management: management, managementOnDataPlane: dev)
+            server = try GatewayServer(
+                config: project, gateway: gateway, logger: logger, group: group, management: management,
+                managementOnDataPlane: dev, functions: functions)
             try await server.start()
         } catch {
+            await functions?.shutdown()
             sidecars.stop()
             throw error
         }
@@ -220,7 +232,9 @@ struct Serve: AsyncParsableCommand {
             case .stop(let name):
                 logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
                 await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
+                await functions?.shutdown()
                 sidecars.stop()
+                try? await group.shutdownGracefully()
                 logger.info("stopped")
                 return
             case nil:

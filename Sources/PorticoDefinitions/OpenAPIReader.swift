@@ -292,7 +292,10 @@ public struct OpenAPIReader {
                 sink.warning("AWS HTTP APIs have no MOCK integration; Portico serves it as a REST API would", at: node["type"]!)
             }
         case .aws, .awsProxy:
-            sink.unsupported("\(integration.kind.rawValue) (function) integrations are not implemented yet; the route answers 500", at: node["type"]!)
+            // Lambda functions are served (the compiler checks the function exists); other AWS services are not.
+            if let uri = integration.uri, !uri.contains(":lambda:path/2015-03-31/functions/"), !uri.contains("${stageVariables.") {
+                sink.unsupported("\(integration.kind.rawValue) integrations with AWS services other than Lambda are not implemented; the route answers 500", at: node["uri"] ?? node)
+            }
         }
         for (template, _) in integration.requestTemplates where integration.kind != .mock {
             _ = template

@@ -4,7 +4,11 @@ import PorticoModel
 /// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
 /// Paths in the file are relative to the file's directory.
 public struct ProjectReader {
-    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars"]
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions"]
+    static let functionKeys: Set<String> = [
+        "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
+        "warmInstances", "queueLimit",
+    ]
     static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
     static let stageKeys: Set<String> = ["name", "variables", "throttling"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
@@ -81,6 +85,15 @@ public struct ProjectReader {
                 eventLoops: positive(limits["eventLoops"], "eventLoops")
             )
         }
+        for function in sink.sequence(root["functions"], "functions") ?? [] {
+            if let value = readFunction(function) {
+                if config.functions.contains(where: { $0.name == value.name }) {
+                    sink.error("the function '\(value.name)' is defined twice", at: function)
+                } else {
+                    config.functions.append(value)
+                }
+            }
+        }
         for sidecar in sink.sequence(root["sidecars"], "sidecars") ?? [] {
             if let value = readSidecar(sidecar) { config.sidecars.append(value) }
         }
@@ -130,6 +143,44 @@ public struct ProjectReader {
             }
         }
         return listener
+    }
+
+    /// `functions: [{name, command, handler, timeout, memorySize, maxConcurrency, warmInstances, …}]`.
+    private mutating func readFunction(_ node: DocumentNode) -> FunctionConfig? {
+        guard let members = sink.mapping(node, "a function") else { return nil }
+        sink.checkKeys(members, known: Self.functionKeys, in: "a function")
+        guard let name = sink.string(node["name"], "function name"),
+              let command = sink.sequence(node["command"], "function command"), !command.isEmpty
+        else {
+            sink.error("a function needs a name and a non-empty command list", at: node)
+            return nil
+        }
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }), name.count <= 64 else {
+            sink.error("a function name may hold letters, digits, '-' and '_' (up to 64), as Lambda's", at: node["name"]!)
+            return nil
+        }
+        var function = FunctionConfig(
+            name: name, command: command.compactMap { sink.string($0, "command item") },
+            workingDirectory: resolve(sink.string(node["workingDirectory"], "workingDirectory") ?? "."),
+            environment: sink.stringMap(node["environment"], "environment"),
+            handler: sink.string(node["handler"], "handler")
+        )
+        if let timeout = sink.int(node["timeout"], "timeout") {
+            if timeout < 1 || timeout > 900 { sink.error("timeout is in seconds, 1 to 900 as Lambda's", at: node["timeout"]!) } else { function.timeoutSeconds = Double(timeout) }
+        }
+        if let memory = sink.int(node["memorySize"], "memorySize") {
+            if memory < 128 || memory > 10_240 { sink.error("memorySize is in MB, 128 to 10240 as Lambda's", at: node["memorySize"]!) } else { function.memoryMB = memory }
+        }
+        if let limit = sink.int(node["maxConcurrency"], "maxConcurrency") {
+            if limit < 1 { sink.error("maxConcurrency must be at least 1", at: node["maxConcurrency"]!) } else { function.maxConcurrency = limit }
+        }
+        if let warm = sink.int(node["warmInstances"], "warmInstances") {
+            if warm < 0 || warm > function.maxConcurrency { sink.error("warmInstances must be between 0 and maxConcurrency", at: node["warmInstances"]!) } else { function.warmInstances = warm }
+        }
+        if let queue = sink.int(node["queueLimit"], "queueLimit") {
+            if queue < 0 { sink.error("queueLimit must not be negative", at: node["queueLimit"]!) } else { function.queueLimit = queue }
+        }
+        return function
     }
 
     private mutating func readSidecar(_ node: DocumentNode) -> SidecarConfig? {

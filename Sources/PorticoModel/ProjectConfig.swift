@@ -7,6 +7,8 @@ public struct ProjectConfig: Sendable, Hashable {
     public var apis: [APIDefinition]
     /// Processes Portico starts beside itself (e.g. the example's demo backend).
     public var sidecars: [SidecarConfig]
+    /// Lambda-style functions Portico runs through the Lambda Runtime API.
+    public var functions: [FunctionConfig] = []
     /// Every file the configuration was read from, so a change to any of them triggers a reload.
     public var sourceFiles: [String]
     /// Custom domain names and their mappings (from the management API).
@@ -201,5 +203,46 @@ public struct DeployedDefinitions: Sendable, Hashable {
     public init(apis: [APIDefinition] = [], domains: [CustomDomain] = []) {
         self.apis = apis
         self.domains = domains
+    }
+}
+
+/// A Lambda-style function that Portico runs locally: processes speaking the Lambda Runtime API
+/// (any official runtime client), started on demand, kept warm and reused.
+public struct FunctionConfig: Sendable, Hashable {
+    /// The name an integration URI's function ARN ends with (`…:function:{name}`).
+    public var name: String
+    /// Executable and arguments of one instance, e.g. `[python3, -m, awslambdaric, app.handler]`.
+    public var command: [String]
+    /// Working directory (`LAMBDA_TASK_ROOT`); default the directory of `portico.yaml`.
+    public var workingDirectory: String?
+    public var environment: [String: String]
+    /// `_HANDLER`; default the command's last argument.
+    public var handler: String?
+    /// Seconds an invocation may run before its instance is killed (Lambda's default: 3).
+    public var timeoutSeconds: Double
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (Lambda's default: 128).
+    public var memoryMB: Int
+    /// Instances running at once at most (Lambda's reserved concurrency); default 10.
+    public var maxConcurrency: Int
+    /// Instances started with Portico and kept however idle; default 0.
+    public var warmInstances: Int
+    /// Invocations that may wait for an instance; beyond it requests are throttled (429). Default 100.
+    public var queueLimit: Int
+
+    public init(
+        name: String, command: [String], workingDirectory: String? = nil, environment: [String: String] = [:],
+        handler: String? = nil, timeoutSeconds: Double = 3, memoryMB: Int = 128, maxConcurrency: Int = 10,
+        warmInstances: Int = 0, queueLimit: Int = 100
+    ) {
+        self.name = name
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.handler = handler
+        self.timeoutSeconds = timeoutSeconds
+        self.memoryMB = memoryMB
+        self.maxConcurrency = maxConcurrency
+        self.warmInstances = warmInstances
+        self.queueLimit = queueLimit
     }
 }

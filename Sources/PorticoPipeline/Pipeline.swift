@@ -11,7 +11,8 @@ import PorticoModel
 ///  4. request filters, in AWS's order — none yet: resource policy & WAF → authorization → API key
 ///     → throttling & quota → request validation → cache lookup arrive with their issues
 ///  5. integration request: parameter mapping (request templates arrive with the Velocity engine)
-///  6. integration: MOCK answers here; HTTP and HTTP_PROXY are forwarded by the server
+///  6. integration: MOCK answers here; HTTP and HTTP_PROXY are forwarded by the server; functions
+///     (AWS_PROXY with the event built here, AWS with the body) are invoked by the server
 ///  7. integration response (HTTP non-proxy): `IntegrationResponses.select` on the upstream status
 ///  ✕ every failure is a `GatewayError`, turned into AWS's response by `GatewayError.response`
 public enum Pipeline {
@@ -20,6 +21,9 @@ public enum Pipeline {
         case respond(PreparedResponse)
         /// Send `request` upstream per `plan`, then stream or map the response back.
         case forward(HTTPPlan, request: UpstreamRequest)
+        /// Collect the body, then invoke the function: a proxy event (`event` + body) or, for a
+        /// custom integration, the body itself.
+        case invoke(FunctionPlan, event: FunctionEvent?)
         case fail(GatewayError)
     }
 
@@ -41,7 +45,8 @@ public enum Pipeline {
     /// Decides what to do with a request head. `path` and `query` are the raw target's parts.
     public static func decide<Head: RequestHead>(
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
-        forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed
+        forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
+        epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1"
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -91,6 +96,19 @@ public enum Pipeline {
             case .success(let response): return .respond(response)
             case .failure(let error): return .fail(error)
             }
+        case .function(let plan):
+            guard plan.proxy else { return .invoke(plan, event: nil) }
+            let host = head.field("host") ?? "\(stage.apiID).execute-api.localhost"
+            let context = FunctionEvent.Context(
+                apiID: stage.apiID, stage: stage.name, requestID: requestID.uuid, extendedRequestID: requestID.shortID,
+                sourceIP: sourceIP, protocolName: protocolName, epochMillis: epochMillis,
+                domainName: String(host.split(separator: ":").first ?? Substring(host))
+            )
+            let event = FunctionEvent.make(
+                head: head, plan: plan, match: match, apiType: stage.apiType, apiPath: apiPath, query: query,
+                stageVariables: stage.variables, context: context
+            )
+            return .invoke(plan, event: event)
         case .http(let plan):
             let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).

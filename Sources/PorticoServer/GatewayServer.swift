@@ -37,7 +37,7 @@ public final class GatewayServer: Sendable {
     /// `managementOnDataPlane`: development mode, where one port serves management calls and APIs.
     public init(
         config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil,
-        management: ManagementAPI? = nil, managementOnDataPlane: Bool = false
+        management: ManagementAPI? = nil, managementOnDataPlane: Bool = false, functions: (any FunctionInvoker)? = nil
     ) throws {
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops ?? System.coreCount)
         self.ownsGroup = group == nil
@@ -49,7 +49,7 @@ public final class GatewayServer: Sendable {
         let tls = TLSClientFactory()
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
-            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil)
+            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil, functions: functions)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

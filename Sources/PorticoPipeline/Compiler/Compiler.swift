@@ -6,10 +6,13 @@ import PorticoModel
 /// this: validation is compilation without starting.
 public struct Compiler {
     private var diagnostics: [Diagnostic] = []
+    /// The functions portico.yaml defines, by name.
+    private var functions: Set<String> = []
     private var seen = Set<Diagnostic>()
 
     public static func compile(_ config: ProjectConfig) -> (CompiledGateway?, [Diagnostic]) {
         var compiler = Compiler()
+        compiler.functions = Set(config.functions.map(\.name))
         var apis: [CompiledAPI] = []
         for api in config.apis {
             let stages = api.stages.map { stage in
@@ -74,8 +77,37 @@ public struct Compiler {
         case .http, .httpProxy:
             return compileHTTP(integration, operation: operation, stage: stage, api: api)
         case .aws, .awsProxy:
-            return .unavailable(.internalError, reason: "\(integration.kind.rawValue) integrations are not implemented yet")
+            return compileFunction(integration, stage: stage, api: api)
         }
+    }
+
+    /// AWS_PROXY and AWS integrations whose URI names a Lambda function (with stage variables).
+    private mutating func compileFunction(_ integration: Integration, stage: Stage, api: APIDefinition) -> IntegrationPlan {
+        guard let template = integration.uri else { return .unavailable(.internalError, reason: "no uri") }
+        let (uri, missing) = Self.substituteStageVariables(template, variables: stage.variables)
+        for name in missing {
+            report(Diagnostic(.warning, "stage '\(stage.name)' has no variable '\(name)' used by the integration URI", at: integration.location))
+        }
+        guard let arn = FunctionPlan.functionARN(fromIntegrationURI: uri), let name = FunctionPlan.functionName(fromARN: arn) else {
+            report(Diagnostic(.unsupported, "\(integration.kind.rawValue) integration '\(uri)' is not a Lambda function; only functions are implemented for AWS integrations", at: integration.location))
+            return .unavailable(.internalError, reason: "\(uri) is not a Lambda function URI")
+        }
+        guard functions.contains(name) else {
+            report(Diagnostic(.unsupported, "the integration calls function '\(name)', which portico.yaml's functions do not define (invoking remote Lambda is not implemented yet)", at: integration.location))
+            return .unavailable(.internalError, reason: "no function named \(name)")
+        }
+        let qualifiedARN = arn.hasPrefix("arn:") ? arn : "arn:aws:lambda:us-east-1:123456789012:function:\(name)"
+        let version = integration.payloadFormatVersion ?? (api.type == .http ? "2.0" : "1.0")
+        guard version == "1.0" || (version == "2.0" && api.type == .http) else {
+            report(Diagnostic(.error, "payloadFormatVersion must be 1.0 (or 2.0 for HTTP APIs)", at: integration.location))
+            return .unavailable(.internalError, reason: "payload format \(version)")
+        }
+        let proxy = integration.kind == .awsProxy
+        return .function(FunctionPlan(
+            functionName: name, functionARN: qualifiedARN, proxy: proxy, payloadVersion: version,
+            timeoutMillis: integration.timeoutMillis, binaryMediaTypes: api.binaryMediaTypes,
+            responses: proxy ? nil : compileResponses(integration)
+        ))
     }
 
     private mutating func compileMock(_ integration: Integration) -> IntegrationPlan {

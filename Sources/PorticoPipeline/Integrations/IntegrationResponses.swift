@@ -58,15 +58,6 @@ extension IntegrationResponses.Entry {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> String {
-        var slice = self
-        while slice.first == " " || slice.first == "\t" { slice.removeFirst() }
-        while slice.last == " " || slice.last == "\t" { slice.removeLast() }
-        return String(slice)
-    }
-}
-
 /// A compiled selection pattern. `Regex` is not declared `Sendable`, but a compiled regex is never
 /// mutated after creation (its lazily lowered program is published atomically), so sharing it
 /// across event loops is safe.

@@ -13,6 +13,9 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     case badRequest = "BAD_REQUEST"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case forbidden = "ACCESS_DENIED"
+    /// A function failed, answered malformed, or could not run: 502 on REST APIs, 500 on HTTP APIs.
+    case functionFailure = "FUNCTION_FAILURE"
+    case throttled = "THROTTLED"
     case internalError = "DEFAULT_5XX"
 
     /// Status, message and `x-amzn-ErrorType` as AWS returns them for this API type.
@@ -42,6 +45,12 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
             return (415, "Unsupported Media Type", "BadRequestException")
         case (.forbidden, _):
             return (403, "Forbidden", "ForbiddenException")
+        case (.functionFailure, .rest):
+            return (502, "Internal server error", "InternalServerErrorException")
+        case (.functionFailure, _):
+            return (500, "Internal Server Error", "InternalServerErrorException")
+        case (.throttled, _):
+            return (429, "Too Many Requests", "TooManyRequestsException")
         }
     }
 }

@@ -11,6 +11,8 @@ public final class CompiledRoute: Sendable {
     public let routeKey: String
     public let integration: IntegrationPlan
     public let apiKeyRequired: Bool
+    /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
+    public let resourceID: String
 
     public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false) {
         self.resourcePath = resourcePath
@@ -18,6 +20,10 @@ public final class CompiledRoute: Sendable {
         self.routeKey = resourcePath.isEmpty ? "$default" : "\(method) \(resourcePath)"
         self.integration = integration
         self.apiKeyRequired = apiKeyRequired
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in resourcePath.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let digits = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        self.resourceID = String((0..<6).map { index in digits[Int((hash >> (UInt64(index) * 6)) % 36)] })
     }
 }
 
@@ -25,6 +31,8 @@ public final class CompiledRoute: Sendable {
 public enum IntegrationPlan: Sendable {
     case mock(MockPlan)
     case http(HTTPPlan)
+    /// AWS_PROXY or AWS with a Lambda function.
+    case function(FunctionPlan)
     /// Defined but not callable yet (functions arrive later) or misconfigured: answers with `error`.
     case unavailable(GatewayError, reason: String)
 }

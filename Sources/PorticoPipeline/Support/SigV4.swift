@@ -56,7 +56,7 @@ public struct SigV4: Sendable {
             guard authorization.hasPrefix("AWS4-HMAC-SHA256 ") else { throw .malformed("Authorization header requires the AWS4-HMAC-SHA256 algorithm") }
             var fields: [String: String] = [:]
             for part in authorization.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
-                let pair = part.trimmingSpaces.split(separator: "=", maxSplits: 1)
+                let pair = part.trimmingSpaces().split(separator: "=", maxSplits: 1)
                 if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
             }
             guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
@@ -228,7 +228,7 @@ public struct SigV4: Sendable {
 
     /// Trims and collapses runs of spaces, as the canonical header form requires.
     static func collapse(_ value: String) -> String {
-        value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").trimmingSpaces
+        value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
@@ -261,14 +261,5 @@ public struct SigV4: Sendable {
 
     public static func amzDate(_ seconds: Int64) -> String {
         CivilTime.amzDate(seconds)
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        let text = String(self)
-        guard let start = text.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        let end = text.lastIndex(where: { $0 != " " && $0 != "\t" })!
-        return String(text[start...end])
     }
 }

@@ -11,12 +11,16 @@ final class Exchange {
         case forward(HTTPPlan)
         /// A management call (development mode): the body is collected, then the API answers.
         case management([(name: String, value: String)])
+        /// A function: the body is collected, then the function is invoked with the event.
+        case function(FunctionPlan, event: FunctionEvent?)
     }
 
     let method: HTTPMethod
     let uri: String
     let version: HTTPVersion
     let userAgent: String
+    /// The request's Accept field, when a response template will be chosen by it (functions).
+    var accept: String?
     let requestID: RequestID
     let startNanos: UInt64
     let startEpochMillis: Int64
@@ -56,8 +60,8 @@ final class Exchange {
     var timeoutPrevious: Exchange?
     /// The upstream response is not sent to the client (already answered, or mapped away).
     var discardUpstreamBody = false
-    /// A management call's body, collected before the call runs.
-    var managementBody = ByteBuffer()
+    /// The body of a management call or a function invocation, collected before it runs.
+    var collectedBody = ByteBuffer()
 
     init(
         method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: RequestID,

@@ -95,6 +95,10 @@ final class RequestDriver: UpstreamOwner {
             exchange.action = .forward(plan)
             if expectsContinue { wire.writeContinue() }
             forward(exchange, plan: plan, request: request)
+        case .invoke(let plan, let event):
+            exchange.action = .function(plan, event: event)
+            exchange.accept = head.field("accept")
+            if expectsContinue { wire.writeContinue() }
         }
     }
 
@@ -111,7 +115,11 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         if case .management = exchange.action {
-            exchange.managementBody.writeImmutableBuffer(buffer)
+            exchange.collectedBody.writeImmutableBuffer(buffer)
+            return
+        }
+        if case .function = exchange.action {
+            exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         }
         guard case .forward = exchange.action else { return }
@@ -130,6 +138,10 @@ final class RequestDriver: UpstreamOwner {
         exchange.requestComplete = true
         if case .management(let headers) = exchange.action {
             runManagement(exchange, headers: headers)
+            return
+        }
+        if case .function(let plan, let event) = exchange.action {
+            invokeFunction(exchange, plan: plan, event: event)
             return
         }
         if let upstream = exchange.upstream {
@@ -221,7 +233,7 @@ final class RequestDriver: UpstreamOwner {
 
     private func runManagement(_ exchange: Exchange, headers: [(name: String, value: String)]) {
         guard let management = state.management else { return }
-        let body = exchange.managementBody
+        let body = exchange.collectedBody
         let request = AdminRequest(
             method: exchange.method.rawValue, target: exchange.uri, headers: headers,
             body: Array(body.readableBytesView), sourceIP: info.sourceIP
@@ -235,6 +247,46 @@ final class RequestDriver: UpstreamOwner {
                 contentType: nil, body: ByteBuffer(bytes: response.body)
             )
             writePrepared(prepared, exchange: exchange)
+            wire.flush()
+        }
+    }
+
+    // MARK: Functions
+
+    /// Invokes the function once the body is in: the proxy event with the body, or (AWS, custom)
+    /// the body itself as the event; then writes what the result maps to.
+    private func invokeFunction(_ exchange: Exchange, plan: FunctionPlan, event: FunctionEvent?) {
+        guard let functions = state.functions else {
+            exchange.errorMessage = "no function runtime is configured"
+            writeError(.internalError, exchange: exchange)
+            return
+        }
+        let body = exchange.collectedBody
+        let payload: [UInt8]
+        if let event {
+            payload = event.json(body: body)
+        } else {
+            payload = body.readableBytes == 0 ? Array("{}".utf8) : Array(body.readableBytesView)
+        }
+        exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
+        let accept = exchange.accept
+        let promise = state.loop.makePromise(of: FunctionOutcome.self)
+        promise.completeWithTask {
+            await functions.invoke(plan.functionName, functionARN: plan.functionARN, payload: payload, timeoutMillis: plan.timeoutMillis)
+        }
+        promise.futureResult.assumeIsolated().whenSuccess { [self] outcome in
+            guard self.exchange === exchange, !exchange.responseStarted else { return }
+            exchange.integrationLatencyNanos = NIODeadline.now().uptimeNanoseconds - exchange.integrationStartNanos
+            let result = plan.proxy
+                ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
+                : FunctionResponse.custom(outcome, responses: plan.responses, accept: accept)
+            switch result {
+            case .success(let response):
+                writePrepared(response, exchange: exchange)
+            case .failure(let failure):
+                exchange.errorMessage = failure.reason
+                writeError(failure.error, exchange: exchange)
+            }
             wire.flush()
         }
     }

@@ -22,13 +22,16 @@ final class LoopState: @unchecked Sendable {
     var draining = false
     /// Development mode: management calls share the data-plane port (`portico serve --dev`).
     let management: ManagementAPI?
+    /// Runs functions (AWS_PROXY and AWS integrations).
+    let functions: (any FunctionInvoker)?
 
     private(set) var httpDate: String = ""
     private var dateSecond: Int64 = -1
 
-    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?) {
+    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?, functions: (any FunctionInvoker)?) {
         self.loop = loop
         self.management = management
+        self.functions = functions
         self.gateway = gateway
         self.accessLog = AccessLogBuffer(sink: accessLog)
         self.pool = UpstreamPool(loop: loop, tls: tlsClient)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PorticoFunctions
 import PorticoModel
 
 /// Processes started beside the gateway (e.g. the example's demo backend): started before the
@@ -34,33 +35,12 @@ public final class Sidecars: @unchecked Sendable {
         }
     }
 
-    /// `posix_spawn` with an empty signal mask and default dispositions: the thread that starts a
-    /// sidecar may block signals (and Foundation's `Process` passes that on), which left children
-    /// deaf to SIGTERM.
     static func spawn(_ command: [String], directory: String?, environment: [String: String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        // `env -C` changes directory (Glibc's posix_spawn_file_actions_addchdir_np is not visible here).
-        let prefix = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? [])
-        let arguments = (prefix + command).map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in arguments { free(pointer) }
-            for pointer in variables { free(pointer) }
+        do {
+            return try ChildProcess.spawn(command, directory: directory, environment: environment)
+        } catch {
+            throw SidecarError.cannotStart(command.joined(separator: " "), -1)
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/usr/bin/env", nil, &attributes, arguments, variables)
-        guard result == 0 else { throw SidecarError.cannotStart(command.joined(separator: " "), result) }
-        return pid
     }
 
     /// Sends SIGTERM, waits up to 5 s, then SIGKILL, reaping with `waitpid`. (Foundation's
@@ -90,14 +70,7 @@ public final class Sidecars: @unchecked Sendable {
         processes.removeAll()
     }
 
-    /// The child's exit status if it has exited (reaping it), nil while it runs.
-    static func exitStatus(_ pid: pid_t) -> Int32? {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        if result == 0 { return nil }
-        if result == pid { return (status >> 8) & 0xFF }
-        return -1  // already reaped elsewhere (ECHILD): gone all the same
-    }
+    static func exitStatus(_ pid: pid_t) -> Int32? { ChildProcess.exitStatus(pid) }
 
     static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

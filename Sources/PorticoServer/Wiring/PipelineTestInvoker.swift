@@ -14,9 +14,14 @@ import PorticoPipeline
 /// plane maps it.
 public struct PipelineTestInvoker: TestInvoker {
     let limits: Limits
+    let functions: (any FunctionInvoker)?
+    /// The functions portico.yaml defines (an integration may only call these).
+    let functionNames: [String]
 
-    public init(limits: Limits) {
+    public init(limits: Limits, functions: (any FunctionInvoker)? = nil, functionNames: [String] = []) {
         self.limits = limits
+        self.functions = functions
+        self.functionNames = functionNames
     }
 
     public func invoke(_ api: APIDefinition, stage: String, method: String, pathWithQuery: String, headers: [(name: String, value: String)], body: [UInt8]) async -> TestInvocation {
@@ -26,7 +31,9 @@ public struct PipelineTestInvoker: TestInvoker {
             log.append("Method completed with status: \(status)")
             return TestInvocation(status: status, headers: headers, body: body, latencyMillis: Int(Date().timeIntervalSince(started) * 1000), log: log)
         }
-        let (compiled, diagnostics) = Compiler.compile(ProjectConfig(limits: limits, apis: [api]))
+        var project = ProjectConfig(limits: limits, apis: [api])
+        project.functions = functionNames.map { FunctionConfig(name: $0, command: []) }
+        let (compiled, diagnostics) = Compiler.compile(project)
         guard let gateway = compiled else {
             log += diagnostics.map { "Execution failed due to configuration error: \($0.message)" }
             return finish(500, [("Content-Type", "application/json")], Array(#"{"message": "Internal server error"}"#.utf8))
@@ -49,6 +56,21 @@ public struct PipelineTestInvoker: TestInvoker {
             let response = error.response(for: .rest, limits: limits)
             log.append("Execution failed: \(error)")
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .invoke(let plan, let event):
+            guard let functions else { return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8)) }
+            let payload = event?.json(body: ByteBuffer(bytes: body)) ?? (body.isEmpty ? Array("{}".utf8) : body)
+            log.append("Endpoint request body after transformations: \(String(decoding: payload.prefix(1000), as: UTF8.self))")
+            let outcome = await functions.invoke(plan.functionName, functionARN: plan.functionARN, payload: payload, timeoutMillis: plan.timeoutMillis)
+            let result = plan.proxy ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
+                : FunctionResponse.custom(outcome, responses: plan.responses, accept: head.headers.first(name: "accept"))
+            switch result {
+            case .success(let response):
+                return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+            case .failure(let failure):
+                log.append("Execution failed: \(failure.reason)")
+                let response = failure.error.response(for: .rest, limits: limits)
+                return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+            }
         case .forward(let plan, let upstream):
             guard let (requestHead, _) = try? HTTP1Parser.parseRequestHead(upstream.head, limit: 65_536) else {
                 return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
