@@ -196,9 +196,12 @@ struct Serve: AsyncParsableCommand {
         }
         // Functions run on the same event loops as the data plane.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: project.limits.eventLoops ?? System.coreCount)
-        let functions = project.functions.isEmpty ? nil : FunctionPool(functions: project.functions, group: group, logger: logger)
-        await functions?.start()
-        await management?.setTestInvoker(PipelineTestInvoker(limits: project.limits, functions: functions, functionNames: project.functions.map(\.name)))
+        let pool = project.functions.isEmpty ? nil : FunctionPool(functions: project.functions, group: group, logger: logger)
+        await pool?.start()
+        let remote = project.remoteLambda.map { RemoteLambda(config: $0, logger: logger) }
+        let functions: (any FunctionInvoker)? = pool == nil && remote == nil ? nil
+            : FunctionRouter(local: pool, localNames: Set(project.functions.map(\.name)), remote: remote)
+        await management?.setTestInvoker(PipelineTestInvoker(limits: project.limits, functions: functions, functionNames: project.functions.map(\.name), remoteLambda: remote != nil))
         let server: GatewayServer
         do {
             server = try GatewayServer(
@@ -206,7 +209,7 @@ struct Serve: AsyncParsableCommand {
                 managementOnDataPlane: dev, functions: functions)
             try await server.start()
         } catch {
-            await functions?.shutdown()
+            await pool?.shutdown()
             sidecars.stop()
             throw error
         }
@@ -232,7 +235,7 @@ struct Serve: AsyncParsableCommand {
             case .stop(let name):
                 logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
                 await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
-                await functions?.shutdown()
+                await pool?.shutdown()
                 sidecars.stop()
                 try? await group.shutdownGracefully()
                 logger.info("stopped")

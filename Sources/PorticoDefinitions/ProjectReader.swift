@@ -4,7 +4,7 @@ import PorticoModel
 /// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
 /// Paths in the file are relative to the file's directory.
 public struct ProjectReader {
-    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions"]
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda"]
     static let functionKeys: Set<String> = [
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
@@ -84,6 +84,18 @@ public struct ProjectReader {
                 drainSeconds: positive(limits["drainSeconds"], "drainSeconds") ?? defaults.drainSeconds,
                 eventLoops: positive(limits["eventLoops"], "eventLoops")
             )
+        }
+        if let lambda = root["lambda"], let members = sink.mapping(lambda, "lambda") {
+            sink.checkKeys(members, known: ["endpoint", "region", "accessKeyId", "secretAccessKey", "sessionToken"], in: "lambda")
+            if let endpoint = sink.string(lambda["endpoint"], "lambda.endpoint"), endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
+                config.remoteLambda = RemoteLambdaConfig(
+                    endpoint: endpoint, region: sink.string(lambda["region"], "lambda.region") ?? "us-east-1",
+                    accessKeyID: sink.string(lambda["accessKeyId"], "lambda.accessKeyId"),
+                    secretAccessKey: sink.string(lambda["secretAccessKey"], "lambda.secretAccessKey"),
+                    sessionToken: sink.string(lambda["sessionToken"], "lambda.sessionToken"))
+            } else {
+                sink.error("lambda needs an http:// or https:// endpoint", at: lambda)
+            }
         }
         for function in sink.sequence(root["functions"], "functions") ?? [] {
             if let value = readFunction(function) {

@@ -9,6 +9,9 @@ public struct ProjectConfig: Sendable, Hashable {
     public var sidecars: [SidecarConfig]
     /// Lambda-style functions Portico runs through the Lambda Runtime API.
     public var functions: [FunctionConfig] = []
+    /// Where functions that `functions` does not define are invoked (real Lambda, or any server
+    /// that speaks Lambda's Invoke API). Nil: such integrations answer 500.
+    public var remoteLambda: RemoteLambdaConfig?
     /// Every file the configuration was read from, so a change to any of them triggers a reload.
     public var sourceFiles: [String]
     /// Custom domain names and their mappings (from the management API).
@@ -244,5 +247,25 @@ public struct FunctionConfig: Sendable, Hashable {
         self.maxConcurrency = maxConcurrency
         self.warmInstances = warmInstances
         self.queueLimit = queueLimit
+    }
+}
+
+/// Lambda's Invoke API for functions not run locally: `POST {endpoint}/2015-03-31/functions/{name}/invocations`,
+/// signed with SigV4 (service `lambda`).
+public struct RemoteLambdaConfig: Sendable, Hashable {
+    /// e.g. `https://lambda.us-east-1.amazonaws.com`, or a Lambda-compatible server.
+    public var endpoint: String
+    public var region: String
+    /// Credentials; nil: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` from the environment.
+    public var accessKeyID: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+
+    public init(endpoint: String, region: String = "us-east-1", accessKeyID: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil) {
+        self.endpoint = endpoint
+        self.region = region
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
     }
 }

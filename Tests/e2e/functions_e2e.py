@@ -45,7 +45,56 @@ def integration(name, proxy=True, version=None, extra=None):
     return body
 
 
-def project(port):
+class FakeLambda:
+    """A Lambda-compatible Invoke endpoint that checks every call's SigV4 signature with botocore."""
+
+    def __init__(self):
+        import http.server
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        outer = self
+        self.calls = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                authorization = self.headers.get("authorization", "")
+                signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";") if "SignedHeaders=" in authorization else []
+                request = AWSRequest(method="POST", url=f"http://{self.headers['host']}{self.path}", data=body,
+                                     headers={name: self.headers[name] for name in signed})
+                request.context["timestamp"] = self.headers.get("x-amz-date", "")
+                auth = SigV4Auth(Credentials("AKIDREMOTE", "remote-secret"), "lambda", "us-east-1")
+                canonical = auth.canonical_request(request)
+                expected = auth.signature(auth.string_to_sign(request, canonical), request)
+                valid = authorization.endswith("Signature=" + expected)
+                outer.calls.append((self.path, valid, self.headers.get("x-amz-invocation-type")))
+                if not valid:
+                    reply, status, headers = b'{"message": "The request signature we calculated does not match"}', 403, {"x-amzn-ErrorType": "InvalidSignatureException"}
+                elif "function%3Afailing" in self.path:
+                    reply, status, headers = b'{"errorMessage": "remote failure", "errorType": "Exception"}', 200, {"X-Amz-Function-Error": "Unhandled"}
+                else:
+                    event = json.loads(body)
+                    reply, status, headers = json.dumps({"statusCode": 200, "body": "from remote " + event["path"]}).encode(), 200, {}
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def project(port, lambda_port):
     rest_paths = {
         "/items/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate")}},
         "/answers": {"get": {"x-amazon-apigateway-integration": integration("responses")}},
@@ -55,6 +104,8 @@ def project(port):
         "/missing": {"get": {"x-amazon-apigateway-integration": integration("nothere")}},
         "/broken": {"get": {"x-amazon-apigateway-integration": integration("broken")}},
         "/one": {"get": {"x-amazon-apigateway-integration": integration("single")}},
+        "/remote": {"get": {"x-amazon-apigateway-integration": integration("elsewhere")}},
+        "/remote-failing": {"get": {"x-amazon-apigateway-integration": integration("failing")}},
     }
     http_paths = {
         "/v2/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate", version="2.0")}},
@@ -64,6 +115,8 @@ def project(port):
     return {
         "listeners": [{"port": port}],
         "accessLog": {"enabled": False},
+        "lambda": {"endpoint": f"http://127.0.0.1:{lambda_port}", "region": "us-east-1",
+                   "accessKeyId": "AKIDREMOTE", "secretAccessKey": "remote-secret"},
         "functions": [
             function("validate", "validate", memorySize=256),
             function("responses", "responses", timeout=1),
@@ -218,11 +271,23 @@ def concurrency_and_queue(port):
     expect(statuses.count(429) >= 1 and statuses.count(200) >= 2, f"one instance, queue of one: the rest are throttled: {statuses}")
 
 
+def remote_lambda_invoke(port, fake):
+    status, _, data = call(port, "GET", "/prod/remote")
+    expect(status == 200 and data == b"from remote /remote", f"a function not run here is invoked remotely: {status} {data}")
+    path, valid, invocation_type = fake.calls[-1]
+    expect(valid, "botocore verifies Portico's SigV4 signature")
+    expect(path == "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aelsewhere/invocations", f"Invoke path: {path}")
+    expect(invocation_type == "RequestResponse", "a synchronous invocation")
+    status, _, data = call(port, "GET", "/prod/remote-failing")
+    expect(status == 502, f"X-Amz-Function-Error is a function error: {status} {data}")
+
+
 def main():
     directory = tempfile.mkdtemp()
     port = free_port()
+    fake = FakeLambda()
     with open(os.path.join(directory, "portico.json"), "w") as f:
-        json.dump(project(port), f)
+        json.dump(project(port, fake.port), f)
     log = open(os.path.join(directory, "portico.log"), "w")
     process = subprocess.Popen([PORTICO, "serve", os.path.join(directory, "portico.json")], stdout=log, stderr=log)
     failures = 0
@@ -235,11 +300,11 @@ def main():
             except OSError:
                 time.sleep(0.05)
         scenarios = [events_match_powertools_models, responses_as_aws_reads_them, failures_keep_the_gateway_serving,
-                     custom_integration_maps_errors, concurrency_and_queue]
+                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke]
         for scenario in scenarios:
             started = time.time()
             try:
-                scenario(port)
+                scenario(port, fake) if scenario is remote_lambda_invoke else scenario(port)
                 print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
             except Exception:
                 failures += 1

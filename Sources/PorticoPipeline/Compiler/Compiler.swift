@@ -8,11 +8,14 @@ public struct Compiler {
     private var diagnostics: [Diagnostic] = []
     /// The functions portico.yaml defines, by name.
     private var functions: Set<String> = []
+    /// Functions defined nowhere here are invoked remotely.
+    private var remoteLambda = false
     private var seen = Set<Diagnostic>()
 
     public static func compile(_ config: ProjectConfig) -> (CompiledGateway?, [Diagnostic]) {
         var compiler = Compiler()
         compiler.functions = Set(config.functions.map(\.name))
+        compiler.remoteLambda = config.remoteLambda != nil
         var apis: [CompiledAPI] = []
         for api in config.apis {
             let stages = api.stages.map { stage in
@@ -92,8 +95,8 @@ public struct Compiler {
             report(Diagnostic(.unsupported, "\(integration.kind.rawValue) integration '\(uri)' is not a Lambda function; only functions are implemented for AWS integrations", at: integration.location))
             return .unavailable(.internalError, reason: "\(uri) is not a Lambda function URI")
         }
-        guard functions.contains(name) else {
-            report(Diagnostic(.unsupported, "the integration calls function '\(name)', which portico.yaml's functions do not define (invoking remote Lambda is not implemented yet)", at: integration.location))
+        guard functions.contains(name) || remoteLambda else {
+            report(Diagnostic(.warning, "the integration calls function '\(name)', which portico.yaml's functions do not define, and no lambda endpoint is set to invoke it remotely; the route answers 500", at: integration.location))
             return .unavailable(.internalError, reason: "no function named \(name)")
         }
         let qualifiedARN = arn.hasPrefix("arn:") ? arn : "arn:aws:lambda:us-east-1:123456789012:function:\(name)"

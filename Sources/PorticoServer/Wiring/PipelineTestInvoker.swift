@@ -17,11 +17,13 @@ public struct PipelineTestInvoker: TestInvoker {
     let functions: (any FunctionInvoker)?
     /// The functions portico.yaml defines (an integration may only call these).
     let functionNames: [String]
+    let remoteLambda: Bool
 
-    public init(limits: Limits, functions: (any FunctionInvoker)? = nil, functionNames: [String] = []) {
+    public init(limits: Limits, functions: (any FunctionInvoker)? = nil, functionNames: [String] = [], remoteLambda: Bool = false) {
         self.limits = limits
         self.functions = functions
         self.functionNames = functionNames
+        self.remoteLambda = remoteLambda
     }
 
     public func invoke(_ api: APIDefinition, stage: String, method: String, pathWithQuery: String, headers: [(name: String, value: String)], body: [UInt8]) async -> TestInvocation {
@@ -33,6 +35,7 @@ public struct PipelineTestInvoker: TestInvoker {
         }
         var project = ProjectConfig(limits: limits, apis: [api])
         project.functions = functionNames.map { FunctionConfig(name: $0, command: []) }
+        if remoteLambda { project.remoteLambda = RemoteLambdaConfig(endpoint: "http://remote") }
         let (compiled, diagnostics) = Compiler.compile(project)
         guard let gateway = compiled else {
             log += diagnostics.map { "Execution failed due to configuration error: \($0.message)" }
