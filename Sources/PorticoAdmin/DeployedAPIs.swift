@@ -1,3 +1,4 @@
+import Foundation
 import PorticoModel
 
 /// What the data plane serves from the management API: every stage of every API, each with the
@@ -11,6 +12,7 @@ enum DeployedAPIs {
             let location = SourceLocation(file: "management API", pointer: "/restapis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .rest, location: location)
             api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
+            api.authorizers = record.authorizers.values.compactMap { restAuthorizer($0, location: location) }
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
@@ -33,6 +35,7 @@ enum DeployedAPIs {
             guard let id = record.api["apiId"]?.stringValue, !state.fileAPIIDs.contains(id) else { continue }
             let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .http, location: location)
+            api.authorizers = record.authorizers.values.compactMap { httpAuthorizer($0, location: location) }
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
@@ -75,6 +78,31 @@ enum DeployedAPIs {
         return domains
     }
 
+    /// CreateAuthorizer (REST): TOKEN and REQUEST Lambda authorizers, named by their id.
+    static func restAuthorizer(_ object: JSONObject, location: SourceLocation) -> AuthorizerDefinition? {
+        guard let id = object["id"]?.stringValue, let kind = AuthorizerDefinition.Kind(rawValue: object["type"]?.stringValue ?? ""),
+              let uri = object["authorizerUri"]?.stringValue else { return nil }
+        let sources = (object["identitySource"]?.stringValue ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return AuthorizerDefinition(
+            name: id, kind: kind, functionURI: uri, identitySources: sources,
+            identityValidationExpression: object["identityValidationExpression"]?.stringValue,
+            resultTTLSeconds: Int(object["authorizerResultTtlInSeconds"]?.numberValue ?? 300), location: location
+        )
+    }
+
+    /// CreateAuthorizer (apigatewayv2): REQUEST Lambda authorizers (JWT arrives with issue 7).
+    static func httpAuthorizer(_ object: JSONObject, location: SourceLocation) -> AuthorizerDefinition? {
+        guard let id = object["authorizerId"]?.stringValue, object["authorizerType"]?.stringValue == "REQUEST",
+              let uri = object["authorizerUri"]?.stringValue else { return nil }
+        let sources = (object["identitySource"]?.arrayValue ?? []).compactMap(\.stringValue)
+        return AuthorizerDefinition(
+            name: id, kind: .request, functionURI: uri, identitySources: sources,
+            resultTTLSeconds: Int(object["authorizerResultTtlInSeconds"]?.numberValue ?? 0),
+            payloadFormatVersion: object["authorizerPayloadFormatVersion"]?.stringValue ?? "2.0",
+            enableSimpleResponses: object["enableSimpleResponses"]?.boolValue ?? false, location: location
+        )
+    }
+
     static func strings(_ value: JSONValue?) -> [String: String] {
         (value?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
@@ -86,10 +114,14 @@ enum DeployedAPIs {
             guard let path = resource["path"]?.stringValue, let methods = resource["resourceMethods"]?.objectValue else { continue }
             for name in methods.keys.sorted() {
                 guard let method = methods[name]?.objectValue else { continue }
-                operations.append(APIOperation(
+                var operation = APIOperation(
                     path: path, method: name, integration: method["methodIntegration"]?.objectValue.map { integration(rest: $0, location: location) },
                     apiKeyRequired: method["apiKeyRequired"]?.boolValue ?? false, location: location
-                ))
+                )
+                if method["authorizationType"]?.stringValue?.uppercased() == "CUSTOM" {
+                    operation.authorizer = method["authorizerId"]?.stringValue
+                }
+                operations.append(operation)
             }
         }
         return operations
@@ -141,7 +173,9 @@ enum DeployedAPIs {
                     payloadFormatVersion: object["payloadFormatVersion"]?.stringValue, location: location
                 )
             }
-            operations.append(APIOperation(path: path, method: method, integration: integration, apiKeyRequired: route["apiKeyRequired"]?.boolValue ?? false, location: location))
+            var operation = APIOperation(path: path, method: method, integration: integration, apiKeyRequired: route["apiKeyRequired"]?.boolValue ?? false, location: location)
+            if route["authorizationType"]?.stringValue == "CUSTOM" { operation.authorizer = route["authorizerId"]?.stringValue }
+            operations.append(operation)
         }
         return operations
     }

@@ -61,11 +61,28 @@ public struct OpenAPIReader {
         if let types = sink.sequence(root[Self.binaryMediaTypesKey], Self.binaryMediaTypesKey) {
             api.binaryMediaTypes = types.compactMap { sink.string($0, "a binary media type") }
         }
-        if let security = root["security"], security.items?.isEmpty == false {
-            sink.unsupported("security requirements (authorizers, API keys) are not enforced yet", at: security)
-        }
+        api.authorizers = readAuthorizers()
+        let authorizerNames = Set(api.authorizers.map(\.name))
         for (path, item) in sink.mapping(root["paths"], "paths") ?? [] {
             api.operations += readPathItem(path: path, item: item)
+        }
+        // A document-wide requirement applies to every operation that names none.
+        if let security = root["security"], let requirements = security.items, !requirements.isEmpty {
+            let named = requirements.compactMap { $0.members?.first?.key }.first { authorizerNames.contains($0) }
+            if let named {
+                for index in api.operations.indices where api.operations[index].authorizer == nil && api.operations[index].extensions["security"] == nil {
+                    api.operations[index].authorizer = named
+                }
+            }
+        }
+        for index in api.operations.indices {
+            guard let requirements = api.operations[index].extensions["security"]?.arrayValue else { continue }
+            let names = requirements.compactMap { $0.objectValue?.keys.first }
+            api.operations[index].authorizer = names.first { authorizerNames.contains($0) }
+            let others = names.filter { !authorizerNames.contains($0) && $0 != "api_key" }
+            if !others.isEmpty {
+                sink.unsupported("security schemes \(others.joined(separator: ", ")) on \(api.operations[index].method) \(api.operations[index].path) (Cognito, JWT, IAM) are not enforced yet", at: root["paths"] ?? root)
+            }
         }
         if api.operations.isEmpty {
             sink.warning("the API defines no methods", at: root["paths"] ?? root)
@@ -180,6 +197,46 @@ public struct OpenAPIReader {
         return current
     }
 
+    /// Security schemes with `x-amazon-apigateway-authorizer` (OAS 3 `components.securitySchemes`,
+    /// Swagger 2 `securityDefinitions`) whose type is `token` or `request`.
+    private mutating func readAuthorizers() -> [AuthorizerDefinition] {
+        let schemes = root["components"]?["securitySchemes"] ?? root["securityDefinitions"]
+        var authorizers: [AuthorizerDefinition] = []
+        for (name, scheme) in schemes?.members ?? [] {
+            guard let node = scheme["x-amazon-apigateway-authorizer"] else { continue }
+            let typeName = (sink.string(node["type"], "authorizer type") ?? "").lowercased()
+            guard let kind = AuthorizerDefinition.Kind(rawValue: typeName.uppercased()) else {
+                sink.unsupported("\(typeName) authorizers ('\(name)') are not enforced yet", at: node)
+                continue
+            }
+            guard let uri = sink.string(node["authorizerUri"], "authorizerUri") else {
+                sink.error("the authorizer '\(name)' needs an authorizerUri", at: node)
+                continue
+            }
+            var sources: [String]
+            if let source = node["identitySource"]?.scalar {
+                sources = source.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            } else if let items = node["identitySource"]?.items {
+                sources = items.compactMap(\.scalar)
+            } else if kind == .token {
+                // A TOKEN authorizer reads the header the scheme names (`in: header`, `name:`), Authorization by default.
+                sources = ["method.request.header.\(scheme["name"]?.scalar ?? "Authorization")"]
+            } else {
+                sources = []
+            }
+            if kind == .token, sources.isEmpty { sources = ["method.request.header.Authorization"] }
+            authorizers.append(AuthorizerDefinition(
+                name: name, kind: kind, functionURI: uri, identitySources: sources,
+                identityValidationExpression: sink.string(node["identityValidationExpression"], "identityValidationExpression"),
+                resultTTLSeconds: sink.int(node["authorizerResultTtlInSeconds"], "authorizerResultTtlInSeconds") ?? 300,
+                payloadFormatVersion: sink.string(node["authorizerPayloadFormatVersion"], "authorizerPayloadFormatVersion") ?? "1.0",
+                enableSimpleResponses: sink.bool(node["enableSimpleResponses"], "enableSimpleResponses") ?? false,
+                location: node.location
+            ))
+        }
+        return authorizers
+    }
+
     private mutating func readOperation(path: String, method: String, node: DocumentNode, shared: [Parameter]) -> APIOperation? {
         guard let members = sink.mapping(node, "operation \(method) \(path)") else { return nil }
         sink.checkKeys(members, known: Self.operationKeys, in: "\(method) \(path)")
@@ -197,7 +254,9 @@ public struct OpenAPIReader {
             operation.extensions["security"] = security.json
             // AWS exports apiKeyRequired as a requirement on the `api_key` scheme.
             operation.apiKeyRequired = requirements.contains { $0["api_key"] != nil }
-            sink.unsupported("security on \(method) \(path) (authorizers, API keys) is not enforced yet", at: security)
+            if operation.apiKeyRequired {
+                sink.unsupported("API keys on \(method) \(path) are not enforced yet", at: security)
+            }
         }
         if let integration = node[Self.integrationKey] {
             operation.integration = readIntegration(integration, operation: "\(method) \(path)")

@@ -16,6 +16,8 @@ public struct APIDefinition: Sendable, Hashable {
     public var stages: [Stage]
     /// `x-amazon-apigateway-binary-media-types`.
     public var binaryMediaTypes: [String]
+    /// Lambda authorizers the API defines (`x-amazon-apigateway-authorizer` security schemes).
+    public var authorizers: [AuthorizerDefinition] = []
     /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -44,6 +46,8 @@ public struct APIOperation: Sendable, Hashable {
     public var parameters: [Parameter]
     public var integration: Integration?
     public var apiKeyRequired: Bool
+    /// The name of the Lambda authorizer that guards this method or route, if any.
+    public var authorizer: String?
     /// Extensions and fields kept for later features (authorizers, validators, …).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -123,5 +127,52 @@ public struct Throttling: Sendable, Hashable {
     public init(rateLimit: Double, burstLimit: Int) {
         self.rateLimit = rateLimit
         self.burstLimit = burstLimit
+    }
+}
+
+/// A Lambda authorizer: a function that decides, from the request's identity sources, whether a
+/// caller may invoke the method (REST `TOKEN` / `REQUEST`, HTTP API `REQUEST`).
+public struct AuthorizerDefinition: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case token = "TOKEN"
+        case request = "REQUEST"
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// The function's integration URI (`arn:aws:apigateway:…:lambda:path/2015-03-31/functions/…/invocations`).
+    public var functionURI: String
+    /// REST: `method.request.header.Authorization`, `method.request.querystring.x`, `stageVariables.x`,
+    /// `context.x`; HTTP APIs: `$request.header.Authorization`, `$request.querystring.x`, …
+    public var identitySources: [String]
+    /// TOKEN authorizers: a regular expression the token must match, else 401 without a call.
+    public var identityValidationExpression: String?
+    /// Seconds a result is cached by identity (AWS's default 300; 0 disables).
+    public var resultTTLSeconds: Int
+    /// HTTP APIs: the event's payload format (1.0 or 2.0) and whether 2.0 answers `{isAuthorized, context}`.
+    public var payloadFormatVersion: String
+    public var enableSimpleResponses: Bool
+    public var location: SourceLocation
+
+    public init(
+        name: String, kind: Kind, functionURI: String, identitySources: [String], identityValidationExpression: String? = nil,
+        resultTTLSeconds: Int = 300, payloadFormatVersion: String = "1.0", enableSimpleResponses: Bool = false, location: SourceLocation
+    ) {
+        self.name = name
+        self.kind = kind
+        self.functionURI = functionURI
+        self.identitySources = identitySources
+        self.identityValidationExpression = identityValidationExpression
+        self.resultTTLSeconds = resultTTLSeconds
+        self.payloadFormatVersion = payloadFormatVersion
+        self.enableSimpleResponses = enableSimpleResponses
+        self.location = location
+    }
+}
+
+extension AuthorizerDefinition {
+    /// Simple responses exist only for HTTP APIs' payload 2.0.
+    public func simpleResponsesInvalid(for type: APIType) -> Bool {
+        enableSimpleResponses && (type != .http || payloadFormatVersion != "2.0")
     }
 }

@@ -8,8 +8,8 @@ import PorticoModel
 ///  1. resolve: Host `{apiId}.execute-api.…` / `/restapis/{id}/{stage}/_user_request_` / `/{stage}` → stage
 ///  2. limits: header size, declared body size
 ///  3. route match (trie built at compile time)
-///  4. request filters, in AWS's order — none yet: resource policy & WAF → authorization → API key
-///     → throttling & quota → request validation → cache lookup arrive with their issues
+///  4. request filters, in AWS's order: Lambda authorizer (Filters/Authorizer) — resource policy & WAF,
+///     IAM/JWT/Cognito, API key, throttling & quota, validation and cache lookup arrive with their issues
 ///  5. integration request: parameter mapping (request templates arrive with the Velocity engine)
 ///  6. integration: MOCK answers here; HTTP and HTTP_PROXY are forwarded by the server; functions
 ///     (AWS_PROXY with the event built here, AWS with the body) are invoked by the server
@@ -24,6 +24,8 @@ public enum Pipeline {
         /// Collect the body, then invoke the function: a proxy event (`event` + body) or, for a
         /// custom integration, the body itself.
         case invoke(FunctionPlan, event: FunctionEvent?)
+        /// Ask the Lambda authorizer first (or its cached answer), then decide again with it.
+        case authorize(AuthorizerCall)
         case fail(GatewayError)
     }
 
@@ -46,7 +48,7 @@ public enum Pipeline {
     public static func decide<Head: RequestHead>(
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
-        epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1"
+        epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -85,7 +87,22 @@ public enum Pipeline {
         routed.routeKey = match.route.routeKey
         routed.route = match.route
 
-        // 4. request filters: none yet.
+        // 4. request filters, in AWS's order: the Lambda authorizer (answered, or to be asked).
+        // Built only for authorizers and functions: the plain proxy path allocates none of it.
+        func context() -> FunctionEvent.Context {
+            let host = head.field("host") ?? "\(stage.apiID).execute-api.localhost"
+            return FunctionEvent.Context(
+                apiID: stage.apiID, stage: stage.name, requestID: requestID.uuid, extendedRequestID: requestID.shortID,
+                sourceIP: sourceIP, protocolName: protocolName, epochMillis: epochMillis,
+                domainName: String(host.split(separator: ":").first ?? Substring(host))
+            )
+        }
+        if let authorizer = match.route.authorizer, authorization == nil {
+            switch AuthorizerFilter.prepare(authorizer, head: head, match: match, stage: stage, apiPath: apiPath, query: query, context: context()) {
+            case .success(let call): return .authorize(call)
+            case .failure(let error): return .fail(error)
+            }
+        }
 
         // 5–7. integration
         switch match.route.integration {
@@ -98,15 +115,9 @@ public enum Pipeline {
             }
         case .function(let plan):
             guard plan.proxy else { return .invoke(plan, event: nil) }
-            let host = head.field("host") ?? "\(stage.apiID).execute-api.localhost"
-            let context = FunctionEvent.Context(
-                apiID: stage.apiID, stage: stage.name, requestID: requestID.uuid, extendedRequestID: requestID.shortID,
-                sourceIP: sourceIP, protocolName: protocolName, epochMillis: epochMillis,
-                domainName: String(host.split(separator: ":").first ?? Substring(host))
-            )
             let event = FunctionEvent.make(
                 head: head, plan: plan, match: match, apiType: stage.apiType, apiPath: apiPath, query: query,
-                stageVariables: stage.variables, context: context
+                stageVariables: stage.variables, context: context(), authorizer: authorization
             )
             return .invoke(plan, event: event)
         case .http(let plan):

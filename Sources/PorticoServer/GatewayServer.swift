@@ -25,6 +25,8 @@ public final class GatewayServer: Sendable {
     /// The AWS-compatible management API, served on the admin listener (and, in development mode,
     /// on the data-plane listeners too).
     let management: ManagementAPI?
+    /// Lambda authorizers' answers, emptied when a new snapshot is installed.
+    private let authorizerCache: NIOLockedValueBox<AuthorizerCache>
     /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
     private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
 
@@ -47,9 +49,11 @@ public final class GatewayServer: Sendable {
         self.sniCertificates = NIOLockedValueBox([:])
         let sink = try AccessLogSink(destination: config.accessLog.destination)
         let tls = TLSClientFactory()
+        let authorizerCache = NIOLockedValueBox(AuthorizerCache())
+        self.authorizerCache = authorizerCache
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
-            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil, functions: functions)
+            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil, functions: functions, authorizerCache: authorizerCache)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])
@@ -164,6 +168,7 @@ public final class GatewayServer: Sendable {
     /// Swaps in a new snapshot on every loop; requests in flight finish on the one they started with.
     public func install(_ gateway: CompiledGateway) async {
         updateCertificates(from: gateway)
+        authorizerCache.withLockedValue { $0.removeAll() }
         var futures: [EventLoopFuture<Void>] = []
         for state in states.all {
             futures.append(state.loop.submit { state.install(gateway) })

@@ -60,8 +60,22 @@ class FakeLambda:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
 
+            def do_GET(self):
+                self.backend(b"")
+
+            def backend(self, body):
+                """The HTTP backend behind an authorized HTTP_PROXY route: echoes what it got."""
+                reply = json.dumps({"path": self.path, "body": body.decode()}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path.startswith("/backend"):
+                    return self.backend(body)
                 authorization = self.headers.get("authorization", "")
                 signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";") if "SignedHeaders=" in authorization else []
                 request = AWSRequest(method="POST", url=f"http://{self.headers['host']}{self.path}", data=body,
@@ -94,6 +108,13 @@ class FakeLambda:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+def authorizer_scheme(function, kind, source, **extra):
+    body = {"type": kind, "authorizerUri": ARN.format(function), "identitySource": source}
+    body.update(extra)
+    return {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": body}
+
+
 def project(port, lambda_port):
     rest_paths = {
         "/items/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate")}},
@@ -106,11 +127,16 @@ def project(port, lambda_port):
         "/one": {"get": {"x-amazon-apigateway-integration": integration("single")}},
         "/remote": {"get": {"x-amazon-apigateway-integration": integration("elsewhere")}},
         "/remote-failing": {"get": {"x-amazon-apigateway-integration": integration("failing")}},
+        "/auth/{id}": {"get": {"security": [{"tok": []}], "x-amazon-apigateway-integration": integration("validate")}},
+        "/auth-request": {"get": {"security": [{"req": []}], "x-amazon-apigateway-integration": integration("validate")}},
+        "/auth-http": {"x-amazon-apigateway-any-method": {"security": [{"tok": []}], "x-amazon-apigateway-integration": {
+            "type": "http_proxy", "httpMethod": "ANY", "uri": f"http://127.0.0.1:{lambda_port}/backend"}}},
     }
     http_paths = {
         "/v2/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate", version="2.0")}},
         "/v1/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate", version="1.0")}},
         "/answers": {"get": {"x-amazon-apigateway-integration": integration("responses", version="2.0")}},
+        "/auth-simple": {"get": {"security": [{"simple": []}], "x-amazon-apigateway-integration": integration("validate", version="2.0")}},
     }
     return {
         "listeners": [{"port": port}],
@@ -125,13 +151,24 @@ def project(port, lambda_port):
             function("custom", "custom"),
             function("nothere", "validate", command=["/nonexistent/runtime"]),
             function("broken", "nosuchhandler"),
+            function("tokenauth", "token_authorizer"),
+            function("requestauth", "request_authorizer"),
+            function("simpleauth", "simple_authorizer"),
         ],
         "apis": [
             {"name": "rest", "id": "restfn", "type": "REST", "stages": [{"name": "prod", "variables": {"color": "blue"}}],
              "openapi": {"openapi": "3.0.1", "info": {"title": "rest", "version": "1"}, "paths": rest_paths,
-                         "x-amazon-apigateway-binary-media-types": ["application/octet-stream"]}},
+                         "x-amazon-apigateway-binary-media-types": ["application/octet-stream"],
+                         "components": {"securitySchemes": {
+                             "tok": authorizer_scheme("tokenauth", "token", "method.request.header.Authorization",
+                                                      identityValidationExpression="^[a-z]+$", authorizerResultTtlInSeconds=300),
+                             "req": authorizer_scheme("requestauth", "request", "method.request.header.X-Key, method.request.querystring.k",
+                                                      authorizerResultTtlInSeconds=0)}}}},
             {"name": "http", "id": "httpfn", "type": "HTTP",
-             "openapi": {"openapi": "3.0.1", "info": {"title": "http", "version": "1"}, "paths": http_paths}},
+             "openapi": {"openapi": "3.0.1", "info": {"title": "http", "version": "1"}, "paths": http_paths,
+                         "components": {"securitySchemes": {
+                             "simple": authorizer_scheme("simpleauth", "request", "$request.header.X-Key", authorizerPayloadFormatVersion="2.0",
+                                                         enableSimpleResponses=True, authorizerResultTtlInSeconds=0)}}}},
         ],
     }
 
@@ -282,6 +319,43 @@ def remote_lambda_invoke(port, fake):
     expect(status == 502, f"X-Amz-Function-Error is a function error: {status} {data}")
 
 
+def lambda_authorizers(port):
+    # TOKEN: no token, a token that fails the validation expression, allowed, cached, denied, refused, broken.
+    status, _, data = call(port, "GET", "/prod/auth/1")
+    expect(status == 401 and json.loads(data) == {"message": "Unauthorized"}, f"no token: {status} {data}")
+    status, _, data = call(port, "GET", "/prod/auth/1", headers={"Authorization": "UPPER"})
+    expect(status == 401, f"a token that fails identityValidationExpression: {status} {data}")
+    reply = echoed(port, "GET", "/prod/auth/1", headers={"Authorization": "alice"})
+    authorizer = reply["event"]["requestContext"]["authorizer"]
+    expect(authorizer["principalId"] == "user-alice" and authorizer["tier"] == "gold", f"the authorizer's context reaches the event: {authorizer}")
+    again = echoed(port, "GET", "/prod/auth/2", headers={"Authorization": "alice"})
+    expect(again["event"]["requestContext"]["authorizer"]["calls"] == authorizer["calls"], "the second call is answered from the cache")
+    status, _, data = call(port, "GET", "/prod/auth/1", headers={"Authorization": "deny"})
+    expect(status == 403 and json.loads(data) == {"message": "User is not authorized to access this resource with an explicit deny"}, f"explicit deny: {status} {data}")
+    status, _, data = call(port, "GET", "/prod/auth/1", headers={"Authorization": "unauthorized"})
+    expect(status == 401 and json.loads(data) == {"message": "Unauthorized"}, f"the authorizer says Unauthorized: {status} {data}")
+    status, _, data = call(port, "GET", "/prod/auth/1", headers={"Authorization": "broken"})
+    expect(status == 500 and json.loads(data) == {"message": None}, f"an unusable answer: {status} {data}")
+    # An authorized HTTP_PROXY route, with a body collected while the authorizer ran.
+    status, _, data = call(port, "POST", "/prod/auth-http", body=b"payload", headers={"Authorization": "bob", "Content-Type": "text/plain"})
+    expect(status == 200 and json.loads(data) == {"path": "/backend", "body": "payload"}, f"authorized proxy with body: {status} {data}")
+    # REQUEST: identity from a header and a query string; both are needed.
+    reply = echoed(port, "GET", "/prod/auth-request?k=7", headers={"X-Key": "open"})
+    expect(reply["event"]["requestContext"]["authorizer"]["query"] == "7", "REQUEST authorizer context")
+    status, _, _ = call(port, "GET", "/prod/auth-request", headers={"X-Key": "open"})
+    expect(status == 401, "a REQUEST authorizer's missing identity source is 401")
+    status, _, _ = call(port, "GET", "/prod/auth-request?k=1", headers={"X-Key": "shut"})
+    expect(status == 403, "REQUEST authorizer deny")
+    # HTTP API, payload 2.0 simple responses.
+    host = "httpfn.execute-api.localhost"
+    reply = echoed(port, "GET", "/auth-simple", headers={"X-Key": "open"}, host=host)
+    expect(reply["event"]["requestContext"]["authorizer"]["lambda"] == {"tier": "silver", "route": "GET /auth-simple"}, f"2.0 authorizer context: {reply['event']['requestContext'].get('authorizer')}")
+    status, _, data = call(port, "GET", "/auth-simple", headers={"X-Key": "closed"}, host=host)
+    expect(status == 403 and json.loads(data) == {"message": "Forbidden"}, f"isAuthorized false: {status} {data}")
+    status, _, data = call(port, "GET", "/auth-simple", host=host)
+    expect(status == 401, f"no identity: {status} {data}")
+
+
 def main():
     directory = tempfile.mkdtemp()
     port = free_port()
@@ -300,7 +374,7 @@ def main():
             except OSError:
                 time.sleep(0.05)
         scenarios = [events_match_powertools_models, responses_as_aws_reads_them, failures_keep_the_gateway_serving,
-                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke]
+                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke, lambda_authorizers]
         for scenario in scenarios:
             started = time.time()
             try:

@@ -40,11 +40,24 @@ public struct Compiler {
     private mutating func compileStage(_ stage: Stage, of api: APIDefinition, canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false) -> CompiledStage {
         var builder = RouteTableBuilder()
         var routes: [CompiledRoute] = []
+        var authorizers: [String: CompiledAuthorizer] = [:]
         for operation in stage.deployment ?? api.operations {
-            let plan = compileIntegration(operation, stage: stage, api: api)
+            var plan = compileIntegration(operation, stage: stage, api: api)
+            var authorizer: CompiledAuthorizer?
+            if let name = operation.authorizer {
+                if let compiled = authorizers[name] {
+                    authorizer = compiled
+                } else if let definition = api.authorizers.first(where: { $0.name == name }), let compiled = compileAuthorizer(definition, stage: stage, api: api, isCanary: isCanary) {
+                    authorizers[name] = compiled
+                    authorizer = compiled
+                } else {
+                    // An authorizer that cannot run guards nothing: the route fails closed.
+                    plan = .unavailable(.authorizerFailure, reason: "the authorizer '\(name)' cannot be used")
+                }
+            }
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,
-                apiKeyRequired: operation.apiKeyRequired
+                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer
             )
             do throws(RouteTableBuilder.Conflict) {
                 try builder.add(route, path: operation.path)
@@ -82,6 +95,38 @@ public struct Compiler {
         case .aws, .awsProxy:
             return compileFunction(integration, stage: stage, api: api)
         }
+    }
+
+    /// A Lambda authorizer for one stage: its function, identity sources and validation expression.
+    private mutating func compileAuthorizer(_ definition: AuthorizerDefinition, stage: Stage, api: APIDefinition, isCanary: Bool) -> CompiledAuthorizer? {
+        let integration = Integration(kind: .awsProxy, uri: definition.functionURI, payloadFormatVersion: api.type == .http ? definition.payloadFormatVersion : "1.0", location: definition.location)
+        guard case .function(let function) = compileFunction(integration, stage: stage, api: api) else {
+            report(Diagnostic(.error, "the authorizer '\(definition.name)' does not name a function Portico can call (\(definition.functionURI))", at: definition.location))
+            return nil
+        }
+        var identity: [CompiledAuthorizer.IdentitySource] = []
+        for source in definition.identitySources {
+            guard let parsed = CompiledAuthorizer.identitySource(source) else {
+                report(Diagnostic(.error, "the authorizer '\(definition.name)' has an identity source Portico cannot read: \(source)", at: definition.location))
+                return nil
+            }
+            identity.append(parsed)
+        }
+        var validation: SelectionPattern?
+        if let expression = definition.identityValidationExpression, !expression.isEmpty {
+            do { validation = try SelectionPattern(expression) } catch {
+                report(Diagnostic(.error, "identityValidationExpression '\(expression)' is not a valid regular expression", at: definition.location))
+                return nil
+            }
+        }
+        if definition.simpleResponsesInvalid(for: api.type) {
+            report(Diagnostic(.error, "enableSimpleResponses needs an HTTP API authorizer with payload format 2.0", at: definition.location))
+            return nil
+        }
+        return CompiledAuthorizer(
+            id: "\(api.id)/\(stage.name)\(isCanary ? "/canary" : "")/\(definition.name)", definition: definition, apiType: api.type,
+            function: function, identity: identity, validation: validation
+        )
     }
 
     /// AWS_PROXY and AWS integrations whose URI names a Lambda function (with stage variables).

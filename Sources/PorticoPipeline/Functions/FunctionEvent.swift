@@ -39,7 +39,7 @@ public struct FunctionEvent: Sendable {
     /// Builds the event's fields from the request head.
     public static func make<Head: RequestHead>(
         head: Head, plan: FunctionPlan, match: RouteMatch, apiType: APIType, apiPath: Substring, query: Substring,
-        stageVariables: [String: String], context: Context
+        stageVariables: [String: String], context: Context, authorizer: AuthorizerResult?
     ) -> FunctionEvent {
         var headers: [(name: String, value: String)] = []
         head.forEachField { name, value in
@@ -90,6 +90,12 @@ public struct FunctionEvent: Sendable {
                     "stage": .string(context.stage), "time": .string(time), "timeEpoch": .number(Double(context.epochMillis)),
                 ],
             ]
+            if let authorizer {
+                // A Lambda authorizer's context, under `lambda` (payload 2.0).
+                var requestContext = fields["requestContext"]!.objectValue!
+                requestContext["authorizer"] = ["lambda": .object(authorizer.context)]
+                fields["requestContext"] = .object(requestContext)
+            }
             if !cookies.isEmpty { fields["cookies"] = .array(cookies) }
             if !queryJoined.isEmpty { fields["queryStringParameters"] = .object(queryJoined.mapValues { .string($0) }) }
             if !pathParameters.isEmpty { fields["pathParameters"] = .object(pathParameters) }
@@ -130,6 +136,13 @@ public struct FunctionEvent: Sendable {
             requestContext["resourceId"] = .string(route.resourceID)
         } else {
             requestContext["routeKey"] = .string(route.routeKey)
+        }
+        if let authorizer {
+            // `principalId` and the context's values, as a REST authorizer passes them on.
+            var fields = authorizer.context
+            if let principal = authorizer.principalID { fields["principalId"] = .string(principal) }
+            fields["integrationLatency"] = 0
+            requestContext["authorizer"] = .object(fields)
         }
         var fields: [String: JSONValue] = [
             "version": "1.0", "resource": .string(apiType == .rest ? route.resourcePath : (route.resourcePath.isEmpty ? "$default" : route.resourcePath)),

@@ -16,6 +16,14 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     /// A function failed, answered malformed, or could not run: 502 on REST APIs, 500 on HTTP APIs.
     case functionFailure = "FUNCTION_FAILURE"
     case throttled = "THROTTLED"
+    /// No identity, a token that fails validation, or an authorizer that says `Unauthorized`.
+    case unauthorized = "UNAUTHORIZED"
+    /// The authorizer's policy denies the method explicitly.
+    case explicitDeny = "ACCESS_DENIED_EXPLICIT"
+    /// The authorizer's policy allows nothing that matches the method.
+    case accessDenied = "ACCESS_DENIED_POLICY"
+    /// The authorizer failed or answered something unreadable.
+    case authorizerFailure = "AUTHORIZER_FAILURE"
     case internalError = "DEFAULT_5XX"
 
     /// Status, message and `x-amzn-ErrorType` as AWS returns them for this API type.
@@ -51,6 +59,18 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
             return (500, "Internal Server Error", "InternalServerErrorException")
         case (.throttled, _):
             return (429, "Too Many Requests", "TooManyRequestsException")
+        case (.unauthorized, _):
+            return (401, "Unauthorized", "UnauthorizedException")
+        case (.explicitDeny, .rest):
+            return (403, "User is not authorized to access this resource with an explicit deny", "AccessDeniedException")
+        case (.accessDenied, .rest):
+            return (403, "User is not authorized to access this resource", "AccessDeniedException")
+        case (.explicitDeny, _), (.accessDenied, _):
+            return (403, "Forbidden", "ForbiddenException")
+        case (.authorizerFailure, .rest):
+            return (500, "null", "AuthorizerConfigurationException")
+        case (.authorizerFailure, _):
+            return (500, "Internal Server Error", "InternalServerErrorException")
         }
     }
 }

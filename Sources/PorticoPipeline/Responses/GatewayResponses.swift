@@ -16,6 +16,11 @@ extension GatewayError {
             return PreparedResponse(
                 status: .requestHeaderFieldsTooLarge, headers: [], contentType: "text; charset=utf-8",
                 body: ByteBuffer(string: "HTTP header is larger than \(limits.maxHeaderBytes) bytes."))
+        case .authorizerFailure where type == .rest:
+            // AWS answers a failed REST authorizer with a null message.
+            return PreparedResponse(
+                status: .internalServerError, headers: [("x-amzn-ErrorType", "AuthorizerConfigurationException")],
+                contentType: "application/json", body: ByteBuffer(string: "{\"message\": null}"))
         default:
             let (status, message, errorType) = shape(for: type)
             let separator = type == .rest ? ": " : ":"

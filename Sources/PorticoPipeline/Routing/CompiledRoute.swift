@@ -11,10 +11,13 @@ public final class CompiledRoute: Sendable {
     public let routeKey: String
     public let integration: IntegrationPlan
     public let apiKeyRequired: Bool
+    /// The Lambda authorizer that guards the route.
+    public let authorizer: CompiledAuthorizer?
     /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
     public let resourceID: String
 
-    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false) {
+    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil) {
+        self.authorizer = authorizer
         self.resourcePath = resourcePath
         self.method = method
         self.routeKey = resourcePath.isEmpty ? "$default" : "\(method) \(resourcePath)"

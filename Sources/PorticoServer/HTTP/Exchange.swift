@@ -13,6 +13,8 @@ final class Exchange {
         case management([(name: String, value: String)])
         /// A function: the body is collected, then the function is invoked with the event.
         case function(FunctionPlan, event: FunctionEvent?)
+        /// Waiting for a Lambda authorizer; the body is collected meanwhile.
+        case authorizing
     }
 
     let method: HTTPMethod

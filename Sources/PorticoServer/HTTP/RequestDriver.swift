@@ -99,6 +99,11 @@ final class RequestDriver: UpstreamOwner {
             exchange.action = .function(plan, event: event)
             exchange.accept = head.field("accept")
             if expectsContinue { wire.writeContinue() }
+        case .authorize(let call):
+            exchange.action = .authorizing
+            exchange.accept = head.field("accept")
+            if expectsContinue { wire.writeContinue() }
+            authorize(call, exchange: exchange, head: Self.ownedHead(head, version: version))
         }
     }
 
@@ -118,9 +123,12 @@ final class RequestDriver: UpstreamOwner {
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         }
-        if case .function = exchange.action {
+        switch exchange.action {
+        case .function, .authorizing:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
+        default:
+            break
         }
         guard case .forward = exchange.action else { return }
         if let upstream = exchange.upstream {
@@ -144,6 +152,8 @@ final class RequestDriver: UpstreamOwner {
             invokeFunction(exchange, plan: plan, event: event)
             return
         }
+        // Authorizing: the decision that follows sends the collected body on.
+        if case .authorizing = exchange.action { return }
         if let upstream = exchange.upstream {
             upstream.sendEnd(chunked: exchange.upstreamRequest?.chunked ?? false)
             exchange.upstreamNeedsFlush = true
@@ -248,6 +258,89 @@ final class RequestDriver: UpstreamOwner {
             )
             writePrepared(prepared, exchange: exchange)
             wire.flush()
+        }
+    }
+
+    // MARK: Lambda authorizers
+
+    /// A request head that outlives the parser's buffers, for deciding again after the authorizer.
+    static func ownedHead<Head: RequestHead>(_ head: Head, version: HTTPVersion) -> HTTPRequestHead {
+        var owned = HTTPRequestHead(version: version, method: head.method, uri: head.uri)
+        head.forEachField { name, value in
+            owned.headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        }
+        return owned
+    }
+
+    /// Asks the authorizer (or this loop's cache), evaluates the policy for the method, and then
+    /// decides the request again with the answer, or refuses it as AWS does.
+    private func authorize(_ call: AuthorizerCall, exchange: Exchange, head: HTTPRequestHead) {
+        let now = state.now()
+        if let cached = state.authorizerCache.withLockedValue({ $0.lookup(call.cacheKey, nowMillis: now) }) {
+            authorized(cached, call: call, exchange: exchange, head: head)
+            return
+        }
+        guard let functions = state.functions else {
+            exchange.errorMessage = "no function runtime is configured for the authorizer"
+            writeError(.authorizerFailure, exchange: exchange)
+            return
+        }
+        let function = call.authorizer.function
+        let promise = state.loop.makePromise(of: FunctionOutcome.self)
+        promise.completeWithTask {
+            await functions.invoke(function.functionName, functionARN: function.functionARN, payload: call.event, timeoutMillis: min(function.timeoutMillis, 10_000))
+        }
+        promise.futureResult.assumeIsolated().whenSuccess { [self] outcome in
+            guard self.exchange === exchange, !exchange.responseStarted else { return }
+            switch AuthorizerResult.read(outcome, simpleResponses: call.authorizer.simpleResponses) {
+            case .success(let result):
+                let now = state.now()
+                state.authorizerCache.withLockedValue { $0.store(result, key: call.cacheKey, ttlSeconds: call.authorizer.ttlSeconds, nowMillis: now) }
+                authorized(result, call: call, exchange: exchange, head: head)
+            case .failure(.unauthorized):
+                writeError(.unauthorized, exchange: exchange)
+            case .failure(.invalid(let reason)):
+                exchange.errorMessage = reason
+                writeError(.authorizerFailure, exchange: exchange)
+            }
+            wire.flush()
+        }
+    }
+
+    private func authorized(_ result: AuthorizerResult, call: AuthorizerCall, exchange: Exchange, head: HTTPRequestHead) {
+        switch result.evaluate(methodARN: call.methodARN) {
+        case .explicitDeny: return writeError(.explicitDeny, exchange: exchange)
+        case .noMatchingAllow: return writeError(.accessDenied, exchange: exchange)
+        case .allow: break
+        }
+        let (path, query) = Pipeline.splitTarget(head.uri)
+        var routed = exchange.routed
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
+            forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
+            epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result
+        )
+        exchange.routed = routed
+        switch decision {
+        case .respond(let response):
+            writePrepared(response, exchange: exchange)
+        case .fail(let error):
+            writeError(error, exchange: exchange)
+        case .forward(let plan, let request):
+            exchange.action = .forward(plan)
+            if exchange.collectedBody.readableBytes > 0 {
+                exchange.pendingBody.append(exchange.collectedBody)
+                exchange.pendingBytes += exchange.collectedBody.readableBytes
+                exchange.collectedBody = ByteBuffer()
+            }
+            forward(exchange, plan: plan, request: request)
+            flushUpstream()
+        case .invoke(let plan, let event):
+            exchange.action = .function(plan, event: event)
+            if exchange.requestComplete { invokeFunction(exchange, plan: plan, event: event) }
+        case .authorize:
+            exchange.errorMessage = "the authorizer was asked twice"
+            writeError(.authorizerFailure, exchange: exchange)
         }
     }
 

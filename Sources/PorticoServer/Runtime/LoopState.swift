@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import PorticoAdmin
 import NIOCore
 import NIOPosix
@@ -22,13 +23,17 @@ final class LoopState: @unchecked Sendable {
     var draining = false
     /// Development mode: management calls share the data-plane port (`portico serve --dev`).
     let management: ManagementAPI?
-    /// Runs functions (AWS_PROXY and AWS integrations).
+    /// Runs functions (AWS_PROXY and AWS integrations, Lambda authorizers).
     let functions: (any FunctionInvoker)?
+    /// Lambda authorizers' answers by identity, shared by the loops (AWS caches per stage, not per
+    /// connection); only authorized routes touch its lock.
+    let authorizerCache: NIOLockedValueBox<AuthorizerCache>
 
     private(set) var httpDate: String = ""
     private var dateSecond: Int64 = -1
 
-    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?, functions: (any FunctionInvoker)?) {
+    init(loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?, functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>) {
+        self.authorizerCache = authorizerCache
         self.loop = loop
         self.management = management
         self.functions = functions

@@ -59,6 +59,9 @@ public struct PipelineTestInvoker: TestInvoker {
             let response = error.response(for: .rest, limits: limits)
             log.append("Execution failed: \(error)")
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .authorize:
+            log.append("Lambda authorizers are skipped by test invocations, as AWS's console does")
+            return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
         case .invoke(let plan, let event):
             guard let functions else { return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8)) }
             let payload = event?.json(body: ByteBuffer(bytes: body)) ?? (body.isEmpty ? Array("{}".utf8) : body)

@@ -66,3 +66,41 @@ def custom(event, context):
     if event.get("id") == "missing":
         raise LookupError("Not found: item missing")
     return {"id": event.get("id"), "seen": True}
+
+
+CALLS = {"count": 0}
+
+
+def token_authorizer(event, context):
+    """A REST TOKEN authorizer: allows the stage for most tokens, denies `deny`, refuses `unauthorized`."""
+    CALLS["count"] += 1
+    token = event["authorizationToken"]
+    if token == "unauthorized":
+        raise Exception("Unauthorized")
+    if token == "broken":
+        return {"principalId": "x"}
+    stage_arn = event["methodArn"].split("/")[0] + "/" + event["methodArn"].split("/")[1]
+    effect = "Deny" if token == "deny" else "Allow"
+    return {
+        "principalId": "user-" + token,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": stage_arn + "/*"}]},
+        "context": {"tier": "gold", "calls": CALLS["count"], "ok": True},
+    }
+
+
+def request_authorizer(event, context):
+    """A REST REQUEST authorizer: allows when header X-Key is `open`."""
+    allowed = event["headers"].get("X-Key") == "open" and event["type"] == "REQUEST"
+    return {
+        "principalId": "requester",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow" if allowed else "Deny", "Resource": event["methodArn"]}]},
+        "context": {"query": (event.get("queryStringParameters") or {}).get("k", "")},
+    }
+
+
+def simple_authorizer(event, context):
+    """An HTTP API authorizer with payload 2.0 simple responses."""
+    key = event["headers"].get("x-key")
+    return {"isAuthorized": key == "open", "context": {"tier": "silver", "route": event["routeKey"]}}
