@@ -99,7 +99,7 @@ import Testing
         #expect(unsupported.contains { $0.contains("x-amazon-apigateway-policy") })
         #expect(unsupported.contains { $0.contains("x-amazon-apigateway-request-validators") })
         #expect(unsupported.contains { $0.contains("x-amazon-apigateway-request-validator ") })
-        #expect(unsupported.contains { $0.contains("security on GET /a") })
+        #expect(unsupported.contains { $0.contains("API keys on GET /a") })
         let operation = try #require(api?.operations.first)
         #expect(operation.apiKeyRequired)
         #expect(operation.extensions["x-amazon-apigateway-request-validator"] == .string("all"))
