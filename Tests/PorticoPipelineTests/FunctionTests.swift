@@ -35,6 +35,27 @@ import Testing
         #expect(FunctionPlan.functionName(fromARN: "arn:aws:iam::1:role/x") == nil)
     }
 
+    @Test func stageVariablesChooseTheFunction() throws {
+        let yaml = """
+            openapi: 3.0.1
+            info: {title: t, version: "1"}
+            paths:
+              /a:
+                get:
+                  x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations"}
+            """
+        guard case .success(let root) = DocumentNode.parse(yaml, file: "t.yaml") else { throw TestFailure("parse") }
+        let stages = [Stage(name: "blue", variables: ["fn": "hello"]), Stage(name: "green", variables: ["fn": "other"])]
+        var project = ProjectConfig(apis: [try #require(OpenAPIReader.read(root, id: "api1", name: nil, type: .rest, stages: stages).0)])
+        project.functions = ["hello", "other"].map { FunctionConfig(name: $0, command: ["true"]) }
+        let gateway = try #require(Compiler.compile(project).0)
+        guard case .invoke(let blue, _) = decide(gateway, .GET, "/blue/a").0, case .invoke(let green, _) = decide(gateway, .GET, "/green/a").0 else {
+            Issue.record("expected invocations"); return
+        }
+        #expect(blue.functionName == "hello" && green.functionName == "other")
+        #expect(green.functionARN == "arn:aws:lambda:us-east-1:123456789012:function:other")
+    }
+
     @Test func anUndefinedFunctionIsReportedAndAnswers500() throws {
         let gateway = try Self.gateway(functions: [])
         let (decision, _) = decide(gateway, .GET, "/prod/items/1")

@@ -115,7 +115,7 @@ def authorizer_scheme(function, kind, source, **extra):
             "x-amazon-apigateway-authorizer": body}
 
 
-def project(port, lambda_port):
+def project(port, lambda_port, admin_port):
     rest_paths = {
         "/items/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate")}},
         "/answers": {"get": {"x-amazon-apigateway-integration": integration("responses")}},
@@ -137,10 +137,12 @@ def project(port, lambda_port):
         "/v1/{id}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration("validate", version="1.0")}},
         "/answers": {"get": {"x-amazon-apigateway-integration": integration("responses", version="2.0")}},
         "/auth-simple": {"get": {"security": [{"simple": []}], "x-amazon-apigateway-integration": integration("validate", version="2.0")}},
+        "/auth-v1": {"get": {"security": [{"v1policy": []}], "x-amazon-apigateway-integration": integration("validate", version="2.0")}},
     }
     return {
         "listeners": [{"port": port}],
         "accessLog": {"enabled": False},
+        "admin": {"port": admin_port},
         "lambda": {"endpoint": f"http://127.0.0.1:{lambda_port}", "region": "us-east-1",
                    "accessKeyId": "AKIDREMOTE", "secretAccessKey": "remote-secret"},
         "functions": [
@@ -168,7 +170,9 @@ def project(port, lambda_port):
              "openapi": {"openapi": "3.0.1", "info": {"title": "http", "version": "1"}, "paths": http_paths,
                          "components": {"securitySchemes": {
                              "simple": authorizer_scheme("simpleauth", "request", "$request.header.X-Key", authorizerPayloadFormatVersion="2.0",
-                                                         enableSimpleResponses=True, authorizerResultTtlInSeconds=0)}}}},
+                                                         enableSimpleResponses=True, authorizerResultTtlInSeconds=0),
+                             "v1policy": authorizer_scheme("requestauth", "request", "$request.header.X-Key", authorizerPayloadFormatVersion="1.0",
+                                                           authorizerResultTtlInSeconds=0)}}}},
         ],
     }
 
@@ -354,14 +358,40 @@ def lambda_authorizers(port):
     expect(status == 403 and json.loads(data) == {"message": "Forbidden"}, f"isAuthorized false: {status} {data}")
     status, _, data = call(port, "GET", "/auth-simple", host=host)
     expect(status == 401, f"no identity: {status} {data}")
+    # HTTP API, payload 1.0: the authorizer answers an IAM policy.
+    status, _, _ = call(port, "GET", "/auth-v1", headers={"X-Key": "open"}, host=host)
+    expect(status == 200, f"1.0 policy allows: {status}")
+    status, _, data = call(port, "GET", "/auth-v1", headers={"X-Key": "shut"}, host=host)
+    expect(status == 403 and json.loads(data) == {"message": "Forbidden"}, f"1.0 policy denies: {status} {data}")
+
+
+def authorizers_through_the_management_api(port, admin_port):
+    """CreateAuthorizer and a CUSTOM method, as boto3 makes them, guard the deployed stage."""
+    import boto3
+    apigw = boto3.client("apigateway", endpoint_url=f"http://127.0.0.1:{admin_port}", region_name="us-east-1",
+                         aws_access_key_id="a", aws_secret_access_key="b")
+    api = apigw.create_rest_api(name="guarded")
+    authorizer = apigw.create_authorizer(restApiId=api["id"], name="tok", type="TOKEN", authorizerUri=ARN.format("tokenauth"),
+                                         identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=0)
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=authorizer["id"])
+    apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=ARN.format("validate"))
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    path = f"/restapis/{api['id']}/prod/_user_request_/"
+    status, _, _ = call(port, "GET", path)
+    expect(status == 401, f"no token: {status}")
+    reply = echoed(port, "GET", path, headers={"Authorization": "carol"})
+    expect(reply["event"]["requestContext"]["authorizer"]["principalId"] == "user-carol", "the management API's authorizer ran")
 
 
 def main():
     directory = tempfile.mkdtemp()
     port = free_port()
+    admin_port = free_port()
     fake = FakeLambda()
     with open(os.path.join(directory, "portico.json"), "w") as f:
-        json.dump(project(port, fake.port), f)
+        json.dump(project(port, fake.port, admin_port), f)
     log = open(os.path.join(directory, "portico.log"), "w")
     process = subprocess.Popen([PORTICO, "serve", os.path.join(directory, "portico.json")], stdout=log, stderr=log)
     failures = 0
@@ -374,11 +404,17 @@ def main():
             except OSError:
                 time.sleep(0.05)
         scenarios = [events_match_powertools_models, responses_as_aws_reads_them, failures_keep_the_gateway_serving,
-                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke, lambda_authorizers]
+                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke, lambda_authorizers,
+                     authorizers_through_the_management_api]
         for scenario in scenarios:
             started = time.time()
             try:
-                scenario(port, fake) if scenario is remote_lambda_invoke else scenario(port)
+                if scenario is remote_lambda_invoke:
+                    scenario(port, fake)
+                elif scenario is authorizers_through_the_management_api:
+                    scenario(port, admin_port)
+                else:
+                    scenario(port)
                 print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
             except Exception:
                 failures += 1
