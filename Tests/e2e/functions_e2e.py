@@ -211,6 +211,7 @@ def events_match_powertools_models(port):
     context = event["requestContext"]
     expect(context["stage"] == "prod" and context["path"] == "/prod/items/a%20b" and context["resourcePath"] == "/items/{id}", f"requestContext: {context}")
     expect(context["identity"]["sourceIp"] == "127.0.0.1" and context["accountId"] == "123456789012", "identity")
+    expect(abs(context["requestTimeEpoch"] / 1000 - time.time()) < 60, f"requestTimeEpoch is now: {context['requestTimeEpoch']}")
     expect(event["body"] is None and event["isBase64Encoded"] is False, "no body")
     expect(reply["functionName"] == "validate" and reply["memory"] == "256", "the Lambda environment")
     expect(0 < reply["remaining"] <= 3000, f"deadline: {reply['remaining']}")

@@ -76,7 +76,8 @@ final class RequestDriver: UpstreamOwner {
         var routed = Pipeline.Routed(apiType: .rest)
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
-            forwarded: info.forwarded, gateway: gateway, routed: &routed
+            forwarded: info.forwarded, gateway: gateway, routed: &routed,
+            epochMillis: now, protocolName: info.protocolName
         )
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
