@@ -24,6 +24,8 @@ let package = Package(
     targets: [
         // Value types of the API model; no I/O.
         .target(name: "PorticoModel"),
+        // A Velocity (VTL) template engine: parser, AST, renderer; knows nothing of AWS.
+        .target(name: "PorticoVelocity"),
         // Reads portico.yaml, OpenAPI 3 and Swagger 2 (JSON or YAML) into the model, with diagnostics.
         .target(
             name: "PorticoDefinitions",
@@ -102,6 +104,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PorticoDefinitionsTests", dependencies: ["PorticoDefinitions"]),
+        .testTarget(name: "PorticoVelocityTests", dependencies: ["PorticoVelocity"]),
         .testTarget(name: "PorticoStorageTests", dependencies: ["PorticoStorage", "PorticoStorageSQLite", "PorticoTesting"]),
         .testTarget(name: "PorticoAdminTests", dependencies: ["PorticoAdmin", "PorticoStorage", "PorticoModel", "PorticoPipeline"]),
         .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
