@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "PorticoPipeline",
             dependencies: [
-                "PorticoModel",
+                "PorticoModel", "PorticoVelocity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "PorticoCLI",
             dependencies: [
-                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions",
+                "PorticoServer", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions", "PorticoVelocity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

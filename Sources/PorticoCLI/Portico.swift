@@ -17,7 +17,7 @@ struct Portico: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "A self-hosted API gateway that serves AWS API Gateway definitions.",
-        subcommands: [Serve.self, Validate.self, Routes.self, Import.self, Export.self, Deploy.self],
+        subcommands: [Serve.self, Validate.self, Routes.self, Render.self, Import.self, Export.self, Deploy.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -11,6 +11,11 @@ public struct Template: Sendable {
         public var line: Int
         public var column: Int
         public var description: String { "line \(line), column \(column)" }
+
+        public init(line: Int, column: Int) {
+            self.line = line
+            self.column = column
+        }
     }
 
     public struct Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
