@@ -23,9 +23,11 @@ public enum Pipeline {
         case forward(HTTPPlan, request: UpstreamRequest)
         /// Collect the body, then invoke the function: a proxy event (`event` + body) or, for a
         /// custom integration, the body itself.
-        case invoke(FunctionPlan, event: FunctionEvent?)
+        case invoke(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
         /// Ask the Lambda authorizer first (or its cached answer), then decide again with it.
         case authorize(AuthorizerCall)
+        /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
+        case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         case fail(GatewayError)
     }
 
@@ -109,17 +111,28 @@ public enum Pipeline {
         case .unavailable(let error, _):
             return .fail(error)
         case .mock(let plan):
-            switch plan.respond(contentType: head.field("content-type"), accept: head.field("accept")) {
+            let seed = plan.needsSeed
+                ? MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                : nil
+            if plan.needsBody, let seed {
+                return .mock(plan, seed: seed, contentType: head.field("content-type"), accept: head.field("accept"))
+            }
+            switch plan.respond(contentType: head.field("content-type"), accept: head.field("accept"), seed: seed) {
             case .success(let response): return .respond(response)
             case .failure(let error): return .fail(error)
             }
         case .function(let plan):
-            guard plan.proxy else { return .invoke(plan, event: nil) }
+            guard plan.proxy else {
+                let seed = plan.needsSeed
+                    ? MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                    : nil
+                return .invoke(plan, event: nil, mapping: seed)
+            }
             let event = FunctionEvent.make(
                 head: head, plan: plan, match: match, apiType: stage.apiType, apiPath: apiPath, query: query,
                 stageVariables: stage.variables, context: context(), authorizer: authorization
             )
-            return .invoke(plan, event: event)
+            return .invoke(plan, event: event, mapping: nil)
         case .http(let plan):
             let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).

@@ -310,7 +310,9 @@ struct Parser {
             if peek() == UInt8(ascii: "."), let next = peek(1), Self.isIdentifierStart(next) {
                 index += 1
                 let memberStart = index
-                while let byte = peek(), Self.isIdentifierStart(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+                // Member names may hold '-' as names do (`$context.responseOverride.header.Retry-After`).
+                while let byte = peek(), Self.isIdentifierPart(byte) { index += 1 }
+                while index > memberStart + 1, bytes[index - 1] == UInt8(ascii: "-") { index -= 1 }
                 let member = String(decoding: bytes[memberStart..<index], as: UTF8.self)
                 if peek() == UInt8(ascii: "(") {
                     index += 1

@@ -24,6 +24,19 @@ public struct Template: Sendable {
         public var description: String { "\(message) at \(location)" }
     }
 
+    /// Whether the template reads the body (`$input.body`, `$input.json`, `$input.path`).
+    public let readsBody: Bool
+
+    /// The text of a template without directives or references: rendering it is returning it.
+    public var staticText: String? {
+        var text = ""
+        for node in nodes {
+            guard case .text(let part) = node else { return nil }
+            text += part
+        }
+        return text
+    }
+
     public init(_ source: String) throws(Template.Error) {
         guard source.utf8.count <= Self.maxBytes else {
             throw Error(message: "the template is over \(Self.maxBytes / 1024) KB", location: Location(line: 1, column: 1))
@@ -32,6 +45,7 @@ public struct Template: Sendable {
         let nodes = try parser.parseTemplate()
         self.nodes = nodes
         self.macros = parser.macros
+        self.readsBody = ["$input.body", "$input.json", "$input.path", "${input.body}", "$!input.body"].contains { source.contains($0) }
     }
 }
 

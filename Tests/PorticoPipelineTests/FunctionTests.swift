@@ -49,7 +49,7 @@ import Testing
         var project = ProjectConfig(apis: [try #require(OpenAPIReader.read(root, id: "api1", name: nil, type: .rest, stages: stages).0)])
         project.functions = ["hello", "other"].map { FunctionConfig(name: $0, command: ["true"]) }
         let gateway = try #require(Compiler.compile(project).0)
-        guard case .invoke(let blue, _) = decide(gateway, .GET, "/blue/a").0, case .invoke(let green, _) = decide(gateway, .GET, "/green/a").0 else {
+        guard case .invoke(let blue, _, _) = decide(gateway, .GET, "/blue/a").0, case .invoke(let green, _, _) = decide(gateway, .GET, "/green/a").0 else {
             Issue.record("expected invocations"); return
         }
         #expect(blue.functionName == "hello" && green.functionName == "other")
@@ -65,7 +65,7 @@ import Testing
     @Test func restEventIsPayload1() throws {
         let gateway = try Self.gateway()
         let (decision, _) = decide(gateway, .GET, "/prod/items/a%20b?t=1&t=2", headers: [("Host", "api1.execute-api.localhost"), ("X-A", "1"), ("X-A", "2")])
-        guard case .invoke(let plan, let draft?) = decision else { Issue.record("expected an invocation"); return }
+        guard case .invoke(let plan, let draft?, _) = decision else { Issue.record("expected an invocation"); return }
         #expect(plan.functionName == "hello" && plan.proxy && plan.payloadVersion == "1.0")
         let event = try JSONValue.parse(draft.json(body: ByteBuffer(string: "hi")))
         #expect(event["resource"] == "/items/{id}")
@@ -84,7 +84,7 @@ import Testing
     @Test func httpEventIsPayload2() throws {
         let gateway = try Self.gateway(type: .http)
         let (decision, _) = decide(gateway, .GET, "/items/7?x=1&x=2", headers: [("Cookie", "a=1; b=2"), ("Accept", "a"), ("accept", "b")])
-        guard case .invoke(let plan, let draft?) = decision else { Issue.record("expected an invocation"); return }
+        guard case .invoke(let plan, let draft?, _) = decision else { Issue.record("expected an invocation"); return }
         #expect(plan.payloadVersion == "2.0")
         let event = try JSONValue.parse(draft.json(body: ByteBuffer(bytes: [0xff, 0xfe])))
         #expect(event["version"] == "2.0")
@@ -98,7 +98,7 @@ import Testing
 
     @Test func customIntegrationsSendTheBody() throws {
         let gateway = try Self.gateway(proxy: false)
-        guard case .invoke(let plan, nil) = decide(gateway, .GET, "/prod/items/1").0 else { Issue.record("expected a custom invocation"); return }
+        guard case .invoke(let plan, nil, _) = decide(gateway, .GET, "/prod/items/1").0 else { Issue.record("expected a custom invocation"); return }
         #expect(!plan.proxy)
     }
 

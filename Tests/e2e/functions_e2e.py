@@ -126,6 +126,11 @@ def project(port, lambda_port, admin_port):
         "/broken": {"get": {"x-amazon-apigateway-integration": integration("broken")}},
         "/one": {"get": {"x-amazon-apigateway-integration": integration("single")}},
         "/remote": {"get": {"x-amazon-apigateway-integration": integration("elsewhere")}},
+        "/custom-mapped/{id}": {"post": {"x-amazon-apigateway-integration": integration("custom", proxy=False, extra={
+            "requestTemplates": {"application/json": '{"id": "$input.params(\'id\')", "note": $input.json(\'$.note\')}'},
+            "passthroughBehavior": "NEVER",
+            "responses": {"default": {"statusCode": "200", "responseTemplates": {
+                "application/json": '{"result": "$input.path(\'$.id\')", "seen": $input.json(\'$.seen\'), "stage": "$context.stage"}'}}}})}},
         "/remote-failing": {"get": {"x-amazon-apigateway-integration": integration("failing")}},
         "/auth/{id}": {"get": {"security": [{"tok": []}], "x-amazon-apigateway-integration": integration("validate")}},
         "/auth-request": {"get": {"security": [{"req": []}], "x-amazon-apigateway-integration": integration("validate")}},
@@ -276,6 +281,13 @@ def failures_keep_the_gateway_serving(port):
     expect(status == 200, "the gateway keeps serving")
 
 
+def custom_integration_with_templates(port):
+    status, _, data = call(port, "POST", "/prod/custom-mapped/42", body=b'{"note": "hi"}', headers={"Content-Type": "application/json"})
+    expect(status == 200 and json.loads(data) == {"result": "42", "seen": True, "stage": "prod"}, f"templates map the event and the result: {status} {data}")
+    status, _, data = call(port, "POST", "/prod/custom-mapped/42", body=b"x", headers={"Content-Type": "text/plain"})
+    expect(status == 415 and json.loads(data) == {"message": "Unsupported Media Type"}, f"NEVER without a template for the type: {status} {data}")
+
+
 def custom_integration_maps_errors(port):
     status, _, data = call(port, "POST", "/prod/custom", body=b'{"id": "7"}', headers={"Content-Type": "application/json"})
     expect(status == 200 and json.loads(data) == {"id": "7", "seen": True}, f"custom integration result: {status} {data}")
@@ -405,7 +417,7 @@ def main():
             except OSError:
                 time.sleep(0.05)
         scenarios = [events_match_powertools_models, responses_as_aws_reads_them, failures_keep_the_gateway_serving,
-                     custom_integration_maps_errors, concurrency_and_queue, remote_lambda_invoke, lambda_authorizers,
+                     custom_integration_maps_errors, custom_integration_with_templates, concurrency_and_queue, remote_lambda_invoke, lambda_authorizers,
                      authorizers_through_the_management_api]
         for scenario in scenarios:
             started = time.time()

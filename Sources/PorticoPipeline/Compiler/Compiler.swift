@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import PorticoModel
+import PorticoVelocity
 
 /// Turns a configuration into a `CompiledGateway`. `portico validate`, reload and serve all call
 /// this: validation is compilation without starting.
@@ -151,27 +152,45 @@ public struct Compiler {
             return .unavailable(.internalError, reason: "payload format \(version)")
         }
         let proxy = integration.kind == .awsProxy
+        var requestTemplates: [(contentType: String, body: ResponseBody)] = []
+        if !proxy {
+            for (contentType, source) in integration.requestTemplates.sorted(by: { $0.key < $1.key }) {
+                do { requestTemplates.append((contentType, try ResponseBody(source))) } catch {
+                    report(Diagnostic(.error, "the request template for \(contentType) does not compile: \(error.message) at \(error.location)", at: integration.location))
+                }
+            }
+        }
         return .function(FunctionPlan(
             functionName: name, functionARN: qualifiedARN, proxy: proxy, payloadVersion: version,
             timeoutMillis: integration.timeoutMillis, binaryMediaTypes: api.binaryMediaTypes,
-            responses: proxy ? nil : compileResponses(integration)
+            responses: proxy ? nil : compileResponses(integration), requestTemplates: requestTemplates,
+            passthrough: integration.passthroughBehavior
         ))
     }
 
     private mutating func compileMock(_ integration: Integration) -> IntegrationPlan {
-        var statuses: [(contentType: String, status: Int?)] = []
-        for (contentType, template) in integration.requestTemplates.sorted(by: { $0.key < $1.key }) {
-            let status = MockPlan.statusCode(inTemplate: template)
-            if status == nil {
-                report(Diagnostic(.warning, "the MOCK request template for \(contentType) names no literal statusCode; requests with that content type answer 500", at: integration.location))
+        var statuses: [(contentType: String, status: Int?, template: Template?)] = []
+        for (contentType, source) in integration.requestTemplates.sorted(by: { $0.key < $1.key }) {
+            let template: Template
+            do { template = try Template(source) } catch {
+                report(Diagnostic(.error, "the MOCK request template for \(contentType) does not compile: \(error.message) at \(error.location)", at: integration.location))
+                continue
             }
-            statuses.append((contentType.lowercased(), status))
+            if let text = template.staticText {
+                let status = MockPlan.statusCode(inTemplate: text)
+                if status == nil {
+                    report(Diagnostic(.warning, "the MOCK request template for \(contentType) names no statusCode; requests with that content type answer 500", at: integration.location))
+                }
+                statuses.append((contentType.lowercased(), status, nil))
+            } else {
+                statuses.append((contentType.lowercased(), nil, template))
+            }
         }
         if statuses.isEmpty {
             report(Diagnostic(.warning, "a MOCK integration without a request template has no statusCode; AWS answers 500", at: integration.location))
         }
         return .mock(MockPlan(
-            statusByContentType: statuses, passthrough: integration.passthroughBehavior,
+            requestTemplates: statuses, passthrough: integration.passthroughBehavior,
             responses: compileResponses(integration)
         ))
     }
@@ -205,8 +224,13 @@ public struct Compiler {
                     report(Diagnostic(.unsupported, "response parameter source '\(expression)' is not implemented yet", at: integration.location))
                 }
             }
-            let bodies = response.responseTemplates.sorted(by: { $0.key < $1.key }).map {
-                (contentType: $0.key, body: ByteBuffer(string: $0.value))
+            var bodies: [(contentType: String, body: ResponseBody)] = []
+            for (contentType, source) in response.responseTemplates.sorted(by: { $0.key < $1.key }) {
+                do {
+                    bodies.append((contentType, try ResponseBody(source)))
+                } catch {
+                    report(Diagnostic(.error, "the response template for \(contentType) (status \(response.statusCode)) does not compile: \(error.message) at \(error.location)", at: integration.location))
+                }
             }
             let entry = IntegrationResponses.Entry(
                 pattern: pattern,

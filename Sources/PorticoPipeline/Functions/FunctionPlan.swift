@@ -15,8 +15,21 @@ public final class FunctionPlan: Sendable {
     public let binaryMediaTypes: [String]
     /// AWS (non-proxy): responses chosen by the error message.
     public let responses: IntegrationResponses?
+    /// AWS (non-proxy): request templates by content type, and what happens without one.
+    public let requestTemplates: [(contentType: String, body: ResponseBody)]
+    public let passthrough: Integration.PassthroughBehavior
 
-    init(functionName: String, functionARN: String, proxy: Bool, payloadVersion: String, timeoutMillis: Int, binaryMediaTypes: [String], responses: IntegrationResponses?) {
+    /// Custom integrations with templates gather a `MappingSeed`.
+    public var needsSeed: Bool {
+        !proxy && (requestTemplates.contains { $0.body.isTemplate } || responses?.hasTemplates == true)
+    }
+
+    init(
+        functionName: String, functionARN: String, proxy: Bool, payloadVersion: String, timeoutMillis: Int, binaryMediaTypes: [String],
+        responses: IntegrationResponses?, requestTemplates: [(contentType: String, body: ResponseBody)] = [], passthrough: Integration.PassthroughBehavior = .whenNoMatch
+    ) {
+        self.requestTemplates = requestTemplates
+        self.passthrough = passthrough
         self.functionName = functionName
         self.functionARN = functionARN
         self.proxy = proxy
@@ -41,5 +54,25 @@ public final class FunctionPlan: Sendable {
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty else { return nil }
         return String(parts[6])
+    }
+}
+
+extension FunctionPlan {
+    /// A custom integration's event: the request template for the request's content type rendered
+    /// with the body, or the body itself as `passthroughBehavior` allows (nil: 415).
+    public func customEvent(body: [UInt8], contentType: String?, seed: MappingSeed?) -> Result<[UInt8], GatewayError> {
+        let type = (contentType?.split(separator: ";").first.map { $0.trimmingSpaces() } ?? "application/json").lowercased()
+        if let chosen = requestTemplates.first(where: { $0.contentType.lowercased() == type }) {
+            do {
+                let rendered = try chosen.body.render(seed?.variables(body: body) ?? [:])
+                return .success(Array(rendered.readableBytesView))
+            } catch {
+                return .failure(.internalError)
+            }
+        }
+        if passthrough == .never || (passthrough == .whenNoTemplates && !requestTemplates.isEmpty) {
+            return .failure(.unsupportedMediaType)
+        }
+        return .success(body.isEmpty ? Array("{}".utf8) : body)
     }
 }

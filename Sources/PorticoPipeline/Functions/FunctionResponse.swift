@@ -124,7 +124,7 @@ public enum FunctionResponse {
 
     /// AWS (non-proxy) integrations: a result goes through the default response (or one whose
     /// pattern matches the empty string); an error's `errorMessage` is matched against the patterns.
-    public static func custom(_ outcome: FunctionOutcome, responses: IntegrationResponses?, accept: String?) -> Result<PreparedResponse, Failure> {
+    public static func custom(_ outcome: FunctionOutcome, responses: IntegrationResponses?, accept: String?, seed: MappingSeed? = nil) -> Result<PreparedResponse, Failure> {
         let selector: String
         let payload: [UInt8]
         switch outcome {
@@ -143,7 +143,23 @@ public enum FunctionResponse {
         }
         var headers = entry.literalHeaders
         headers.removeAll { $0.0.lowercased() == "content-type" }
-        // Response templates arrive with the Velocity engine; until then the result passes through.
-        return .success(PreparedResponse(status: entry.status, headers: headers, contentType: "application/json", body: ByteBuffer(bytes: payload)))
+        // The response template for the client's Accept renders the result; without one it passes through.
+        var body = ByteBuffer(bytes: payload)
+        var contentType = "application/json"
+        var status = entry.status
+        if let chosen = entry.body(accepting: accept) {
+            do {
+                body = try chosen.body.render(seed?.variables(body: payload) ?? [:])
+                contentType = chosen.contentType
+            } catch {
+                return .failure(Failure(error: .internalError, reason: "the response template failed: \(error)"))
+            }
+            if let seed {
+                let override = seed.responseOverride
+                if let code = override.status { status = HTTPResponseStatus(statusCode: code) }
+                headers += override.headers
+            }
+        }
+        return .success(PreparedResponse(status: status, headers: headers, contentType: contentType, body: body))
     }
 }

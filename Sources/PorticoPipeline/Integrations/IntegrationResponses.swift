@@ -10,7 +10,7 @@ public struct IntegrationResponses: Sendable {
         public let status: HTTPResponseStatus
         public let headers: [(name: String, source: ResponseValue)]
         /// Response templates by content type, in definition order.
-        public let bodies: [(contentType: String, body: ByteBuffer)]
+        public let bodies: [(contentType: String, body: ResponseBody)]
     }
 
     /// A response header's source: a literal, or a header of the integration's response.
@@ -21,6 +21,12 @@ public struct IntegrationResponses: Sendable {
 
     public let entries: [Entry]
     public let fallback: Entry?
+
+    /// Whether any response template reads the request or the integration response (then the
+    /// route gathers a `MappingSeed`).
+    public var hasTemplates: Bool {
+        (entries + (fallback.map { [$0] } ?? [])).contains { $0.bodies.contains { $0.body.isTemplate } }
+    }
 
     init(entries: [Entry], fallback: Entry?) {
         self.entries = entries
@@ -39,7 +45,7 @@ public struct IntegrationResponses: Sendable {
 
 extension IntegrationResponses.Entry {
     /// The template for the client's `Accept`, else `application/json`, else the first one.
-    public func body(accepting accept: String?) -> (contentType: String, body: ByteBuffer)? {
+    public func body(accepting accept: String?) -> (contentType: String, body: ResponseBody)? {
         if let accept {
             for item in accept.split(separator: ",") {
                 let type = item.split(separator: ";").first.map { $0.trimmingSpaces() } ?? ""

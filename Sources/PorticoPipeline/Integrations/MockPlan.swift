@@ -1,37 +1,82 @@
 import NIOCore
 import NIOHTTP1
 import PorticoModel
+import PorticoVelocity
 
-/// A MOCK integration: the status comes from the request template's `statusCode`, the response from
-/// the integration response that status selects.
+/// A MOCK integration: the status comes from the request template's `statusCode` (rendered when
+/// it is a template), the response from the integration response that status selects, its
+/// template rendered with an empty integration body, as AWS renders a MOCK's.
 public struct MockPlan: Sendable {
-    /// The `statusCode` each request template names, by content type (nil: none found).
-    let statusByContentType: [(contentType: String, status: Int?)]
+    /// Request templates by content type: a literal one's status is read when compiling.
+    let requestTemplates: [(contentType: String, status: Int?, template: Template?)]
     let passthrough: Integration.PassthroughBehavior
     public let responses: IntegrationResponses
+    /// A request template reads the request body: the body is collected before answering.
+    public let needsBody: Bool
+    /// Some template reads the request (`$input`, `$context`, …): the route gathers a seed.
+    public let needsSeed: Bool
 
-    /// The outcome for a request with this `Content-Type` and `Accept`.
-    public func respond(contentType: String?, accept: String?) -> Result<PreparedResponse, GatewayError> {
+    init(requestTemplates: [(contentType: String, status: Int?, template: Template?)], passthrough: Integration.PassthroughBehavior, responses: IntegrationResponses) {
+        self.requestTemplates = requestTemplates
+        self.passthrough = passthrough
+        self.responses = responses
+        let dynamic = requestTemplates.contains { $0.template != nil }
+        needsBody = requestTemplates.contains { $0.template?.readsBody == true }
+        needsSeed = dynamic || responses.hasTemplates
+    }
+
+    /// The outcome for a request with this `Content-Type` and `Accept` (and body, when `needsBody`).
+    public func respond(contentType: String?, accept: String?, seed: MappingSeed?, body: [UInt8] = []) -> Result<PreparedResponse, GatewayError> {
         let type = contentType.map(Self.mediaType) ?? "application/json"
-        let status: Int?
-        if let template = statusByContentType.first(where: { $0.contentType == type }) {
-            status = template.status
-        } else if passthrough == .never || (passthrough == .whenNoTemplates && !statusByContentType.isEmpty) {
+        var status: Int?
+        if let chosen = requestTemplates.first(where: { $0.contentType == type }) {
+            if let template = chosen.template {
+                guard let seed, let output = try? template.render(seed.variables(body: body)) else { return .failure(.internalError) }
+                status = Self.statusCode(inOutput: output)
+            } else {
+                status = chosen.status
+            }
+        } else if passthrough == .never || (passthrough == .whenNoTemplates && !requestTemplates.isEmpty) {
             return .failure(.unsupportedMediaType)
         } else {
-            // Passed through: the body is not a template, so no statusCode is found.
-            status = nil
+            // Passed through: the body itself must name the status.
+            status = Self.statusCode(inOutput: String(decoding: body, as: UTF8.self))
         }
         guard let status, let entry = responses.select(String(status)) else { return .failure(.internalError) }
-        return .success(PreparedResponse(entry: entry, accept: accept))
+        let chosen = entry.body(accepting: accept)
+        var responseBody = ByteBuffer()
+        if let chosen {
+            do {
+                responseBody = try chosen.body.render(seed?.variables(body: []) ?? [:])
+            } catch {
+                return .failure(.internalError)
+            }
+        }
+        var headers = entry.literalHeaders
+        var finalStatus = entry.status
+        if let seed {
+            let override = seed.responseOverride
+            if let code = override.status { finalStatus = HTTPResponseStatus(statusCode: code) }
+            headers += override.headers
+        }
+        return .success(PreparedResponse(status: finalStatus, headers: headers, contentType: chosen?.contentType ?? "application/json", body: responseBody))
+    }
+
+    /// `statusCode` in a rendered request template (a number, or a string of digits).
+    static func statusCode(inOutput output: String) -> Int? {
+        guard let value = try? JSONValue.parse(output) else { return statusCode(inTemplate: output) }
+        switch value["statusCode"] {
+        case .number(let number)?: return Int(number)
+        case .string(let text)?: return Int(text)
+        default: return nil
+        }
     }
 
     static func mediaType(_ header: String) -> String {
         (header.split(separator: ";").first.map { $0.trimmingSpaces() } ?? header).lowercased()
     }
 
-    /// Finds `"statusCode": N` in a template. Velocity templates are not evaluated yet, so only a
-    /// literal number is understood.
+    /// Finds `"statusCode": N` in a literal template (one without directives or references).
     static func statusCode(inTemplate template: String) -> Int? {
         guard let range = template.firstRange(of: "\"statusCode\"") else { return nil }
         var rest = template[range.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
@@ -55,11 +100,5 @@ public struct PreparedResponse: Sendable {
         self.body = body
     }
 
-    init(entry: IntegrationResponses.Entry, accept: String?) {
-        let chosen = entry.body(accepting: accept)
-        self.init(
-            status: entry.status, headers: entry.literalHeaders,
-            contentType: chosen?.contentType ?? "application/json", body: chosen?.body ?? ByteBuffer()
-        )
-    }
+
 }

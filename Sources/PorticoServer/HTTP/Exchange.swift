@@ -12,7 +12,9 @@ final class Exchange {
         /// A management call (development mode): the body is collected, then the API answers.
         case management([(name: String, value: String)])
         /// A function: the body is collected, then the function is invoked with the event.
-        case function(FunctionPlan, event: FunctionEvent?)
+        case function(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
+        /// A MOCK whose request template reads the body: collected, then answered.
+        case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Waiting for a Lambda authorizer; the body is collected meanwhile.
         case authorizing
     }
@@ -23,6 +25,8 @@ final class Exchange {
     let userAgent: String
     /// The request's Accept field, when a response template will be chosen by it (functions).
     var accept: String?
+    /// The request's Content-Type, when a request template will be chosen by it (functions).
+    var contentType: String?
     let requestID: RequestID
     let startNanos: UInt64
     let startEpochMillis: Int64

@@ -96,9 +96,13 @@ final class RequestDriver: UpstreamOwner {
             exchange.action = .forward(plan)
             if expectsContinue { wire.writeContinue() }
             forward(exchange, plan: plan, request: request)
-        case .invoke(let plan, let event):
-            exchange.action = .function(plan, event: event)
+        case .invoke(let plan, let event, let mapping):
+            exchange.action = .function(plan, event: event, mapping: mapping)
             exchange.accept = head.field("accept")
+            exchange.contentType = head.field("content-type")
+            if expectsContinue { wire.writeContinue() }
+        case .mock(let plan, let seed, let contentType, let accept):
+            exchange.action = .mock(plan, seed: seed, contentType: contentType, accept: accept)
             if expectsContinue { wire.writeContinue() }
         case .authorize(let call):
             exchange.action = .authorizing
@@ -125,7 +129,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing:
+        case .function, .authorizing, .mock:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -149,8 +153,12 @@ final class RequestDriver: UpstreamOwner {
             runManagement(exchange, headers: headers)
             return
         }
-        if case .function(let plan, let event) = exchange.action {
-            invokeFunction(exchange, plan: plan, event: event)
+        if case .function(let plan, let event, let mapping) = exchange.action {
+            invokeFunction(exchange, plan: plan, event: event, mapping: mapping)
+            return
+        }
+        if case .mock(let plan, let seed, let contentType, let accept) = exchange.action {
+            answerMock(exchange, plan: plan, seed: seed, contentType: contentType, accept: accept)
             return
         }
         // Authorizing: the decision that follows sends the collected body on.
@@ -336,9 +344,13 @@ final class RequestDriver: UpstreamOwner {
             }
             forward(exchange, plan: plan, request: request)
             flushUpstream()
-        case .invoke(let plan, let event):
-            exchange.action = .function(plan, event: event)
-            if exchange.requestComplete { invokeFunction(exchange, plan: plan, event: event) }
+        case .invoke(let plan, let event, let mapping):
+            exchange.action = .function(plan, event: event, mapping: mapping)
+            exchange.contentType = head.headers.first(name: "content-type")
+            if exchange.requestComplete { invokeFunction(exchange, plan: plan, event: event, mapping: mapping) }
+        case .mock(let plan, let seed, let contentType, let accept):
+            exchange.action = .mock(plan, seed: seed, contentType: contentType, accept: accept)
+            if exchange.requestComplete { answerMock(exchange, plan: plan, seed: seed, contentType: contentType, accept: accept) }
         case .authorize:
             exchange.errorMessage = "the authorizer was asked twice"
             writeError(.authorizerFailure, exchange: exchange)
@@ -349,7 +361,16 @@ final class RequestDriver: UpstreamOwner {
 
     /// Invokes the function once the body is in: the proxy event with the body, or (AWS, custom)
     /// the body itself as the event; then writes what the result maps to.
-    private func invokeFunction(_ exchange: Exchange, plan: FunctionPlan, event: FunctionEvent?) {
+    /// A MOCK whose request template reads the body, now that the body is in.
+    private func answerMock(_ exchange: Exchange, plan: MockPlan, seed: MappingSeed, contentType: String?, accept: String?) {
+        switch plan.respond(contentType: contentType, accept: accept, seed: seed, body: Array(exchange.collectedBody.readableBytesView)) {
+        case .success(let response): writePrepared(response, exchange: exchange)
+        case .failure(let error): writeError(error, exchange: exchange)
+        }
+        wire.flush()
+    }
+
+    private func invokeFunction(_ exchange: Exchange, plan: FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?) {
         guard let functions = state.functions else {
             exchange.errorMessage = "no function runtime is configured"
             writeError(.internalError, exchange: exchange)
@@ -360,7 +381,13 @@ final class RequestDriver: UpstreamOwner {
         if let event {
             payload = event.json(body: body)
         } else {
-            payload = body.readableBytes == 0 ? Array("{}".utf8) : Array(body.readableBytesView)
+            switch plan.customEvent(body: Array(body.readableBytesView), contentType: exchange.contentType, seed: mapping) {
+            case .success(let event): payload = event
+            case .failure(let error):
+                writeError(error, exchange: exchange)
+                wire.flush()
+                return
+            }
         }
         exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
         let accept = exchange.accept
@@ -373,7 +400,7 @@ final class RequestDriver: UpstreamOwner {
             exchange.integrationLatencyNanos = NIODeadline.now().uptimeNanoseconds - exchange.integrationStartNanos
             let result = plan.proxy
                 ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
-                : FunctionResponse.custom(outcome, responses: plan.responses, accept: accept)
+                : FunctionResponse.custom(outcome, responses: plan.responses, accept: accept, seed: mapping)
             switch result {
             case .success(let response):
                 writePrepared(response, exchange: exchange)

@@ -62,13 +62,30 @@ public struct PipelineTestInvoker: TestInvoker {
         case .authorize:
             log.append("Lambda authorizers are skipped by test invocations, as AWS's console does")
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
-        case .invoke(let plan, let event):
+        case .mock(let plan, let seed, let contentType, let accept):
+            switch plan.respond(contentType: contentType, accept: accept, seed: seed, body: body) {
+            case .success(let response): return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+            case .failure(let error):
+                let response = error.response(for: .rest, limits: limits)
+                return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+            }
+        case .invoke(let plan, let event, let mapping):
             guard let functions else { return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8)) }
-            let payload = event?.json(body: ByteBuffer(bytes: body)) ?? (body.isEmpty ? Array("{}".utf8) : body)
+            let payload: [UInt8]
+            if let event {
+                payload = event.json(body: ByteBuffer(bytes: body))
+            } else {
+                switch plan.customEvent(body: body, contentType: head.headers.first(name: "content-type"), seed: mapping) {
+                case .success(let event): payload = event
+                case .failure(let error):
+                    let response = error.response(for: .rest, limits: limits)
+                    return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+                }
+            }
             log.append("Endpoint request body after transformations: \(String(decoding: payload.prefix(1000), as: UTF8.self))")
             let outcome = await functions.invoke(plan.functionName, functionARN: plan.functionARN, payload: payload, timeoutMillis: plan.timeoutMillis)
             let result = plan.proxy ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
-                : FunctionResponse.custom(outcome, responses: plan.responses, accept: head.headers.first(name: "accept"))
+                : FunctionResponse.custom(outcome, responses: plan.responses, accept: head.headers.first(name: "accept"), seed: mapping)
             switch result {
             case .success(let response):
                 return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))

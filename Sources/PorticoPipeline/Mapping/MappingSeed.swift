@@ -1,0 +1,105 @@
+import NIOCore
+import PorticoModel
+import PorticoVelocity
+
+/// What a mapping template needs from the request, gathered when the request is routed; the body
+/// (the request's, or the integration response's) joins when it is there.
+public struct MappingSeed: @unchecked Sendable {
+    public let input: MappingInput
+    public let context: VelocityMap
+    public let stageVariables: [String: String]
+
+    /// Built only for routes with templates: the plain proxy path gathers none of it.
+    static func make<Head: RequestHead>(
+        head: Head, match: RouteMatch, query: Substring, stage: CompiledStage, apiPath: Substring,
+        context facts: FunctionEvent.Context, authorizer: AuthorizerResult?
+    ) -> MappingSeed {
+        var headers: [(name: String, value: String)] = []
+        head.forEachField { name, value in
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        let queryPairs = query.split(separator: "&", omittingEmptySubsequences: true).map { pair -> (name: String, value: String) in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (PercentEncoding.decode(parts[0], plusAsSpace: true) ?? String(parts[0]),
+                    parts.count == 2 ? (PercentEncoding.decode(parts[1], plusAsSpace: true) ?? String(parts[1])) : "")
+        }
+        let pathParameters = match.pathParameters.map { (name: $0.name, value: PercentEncoding.decode($0.value) ?? String($0.value)) }
+        let userAgent = headers.last { $0.name.lowercased() == "user-agent" }?.value
+        let identity = VelocityMap([
+            ("sourceIp", .string(facts.sourceIP)), ("userAgent", userAgent.map { .string($0) } ?? .null),
+            ("accountId", .null), ("apiKey", .null), ("apiKeyId", .null), ("caller", .null), ("user", .null), ("userArn", .null),
+            ("cognitoIdentityId", .null), ("cognitoIdentityPoolId", .null), ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null),
+        ])
+        let authorizerMap = VelocityMap()
+        if let authorizer {
+            if let principal = authorizer.principalID { authorizerMap["principalId"] = .string(principal) }
+            for (key, value) in authorizer.context { authorizerMap[key] = Mapping.velocity(value) }
+        }
+        let route = match.route
+        let context = VelocityMap([
+            ("accountId", .string(facts.accountID)), ("apiId", .string(facts.apiID)), ("stage", .string(facts.stage)),
+            ("requestId", .string(facts.requestID)), ("extendedRequestId", .string(facts.extendedRequestID)),
+            ("awsEndpointRequestId", .string(facts.requestID)),
+            ("httpMethod", .string(head.method.rawValue)), ("resourcePath", .string(route.resourcePath)), ("resourceId", .string(route.resourceID)),
+            ("routeKey", .string(route.routeKey)),
+            ("path", .string(stage.name == "$default" ? String(apiPath) : "/\(stage.name)\(apiPath)")), ("protocol", .string(facts.protocolName)),
+            ("domainName", .string(facts.domainName)), ("domainPrefix", .string(String(facts.domainName.split(separator: ".").first ?? ""))),
+            ("requestTime", .string(CivilTime(epochSeconds: facts.epochMillis / 1000).commonLogFormat)),
+            ("requestTimeEpoch", .integer(Int(facts.epochMillis))), ("identity", .map(identity)), ("authorizer", .map(authorizerMap)),
+            ("error", .map(VelocityMap())),
+            ("requestOverride", .map(VelocityMap([("header", .map(VelocityMap())), ("querystring", .map(VelocityMap())), ("path", .map(VelocityMap()))]))),
+            ("responseOverride", .map(VelocityMap([("header", .map(VelocityMap()))]))),
+        ])
+        return MappingSeed(
+            input: MappingInput(body: [], pathParameters: pathParameters, queryParameters: queryPairs, headers: headers),
+            context: context, stageVariables: stage.variables
+        )
+    }
+
+    /// The template variables with `body` as `$input`'s body.
+    public func variables(body: [UInt8]) -> [String: VelocityValue] {
+        var input = self.input
+        input.body = body
+        return Mapping.variables(input: input, context: context, stageVariables: stageVariables)
+    }
+
+    /// `$context.responseOverride.status` and `…header.*`, as a response template set them.
+    public var responseOverride: (status: Int?, headers: [(String, String)]) {
+        guard case .map(let override)? = context["responseOverride"] else { return (nil, []) }
+        var status: Int?
+        switch override["status"] {
+        case .integer(let value)?: status = value
+        case .string(let text)?: status = Int(text)
+        default: status = nil
+        }
+        var headers: [(String, String)] = []
+        if case .map(let fields)? = override["header"] {
+            for key in fields.keys { headers.append((key, fields.values[key]!.rendered)) }
+        }
+        return (status, headers)
+    }
+}
+
+/// A response template, compiled; a template without directives or references is kept as bytes.
+public enum ResponseBody: Sendable {
+    case literal(ByteBuffer)
+    case template(Template)
+
+    public init(_ source: String) throws(Template.Error) {
+        let template = try Template(source)
+        if let text = template.staticText { self = .literal(ByteBuffer(string: text)) } else { self = .template(template) }
+    }
+
+    public var isTemplate: Bool {
+        if case .template = self { return true }
+        return false
+    }
+
+    /// The bytes to send: the literal, or the template rendered with `variables`.
+    public func render(_ variables: @autoclosure () -> [String: VelocityValue]) throws(Template.Error) -> ByteBuffer {
+        switch self {
+        case .literal(let buffer): return buffer
+        case .template(let template): return ByteBuffer(string: try template.render(variables()))
+        }
+    }
+}
