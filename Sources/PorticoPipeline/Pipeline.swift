@@ -138,7 +138,11 @@ public enum Pipeline {
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
             let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
             switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath) {
-            case .success(let request): return .forward(plan, request: request)
+            case .success(var request):
+                if plan.mapsResponses {
+                    request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                }
+                return .forward(plan, request: request)
             case .failure(let error): return .fail(error)
             }
         }

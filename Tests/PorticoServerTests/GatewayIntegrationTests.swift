@@ -18,6 +18,7 @@ import Testing
                 apis:
                   - {name: rest, id: restapi1, type: REST, definition: rest.yaml, stages: [{name: prod, variables: {up: "127.0.0.1:\(upstreamPort)"}}]}
                   - {name: http, id: httpapi1, type: HTTP, definition: http.yaml}
+                  - {name: mapped, id: mapped1, type: REST, definition: mapped.yaml, stages: [{name: live}]}
                 """,
             "rest.yaml": """
                 openapi: 3.0.1
@@ -63,6 +64,25 @@ import Testing
                     get:
                       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:\(upstreamPort)/echo/{id}"}
                 """,
+            "mapped.yaml": """
+                openapi: 3.0.1
+                info: {title: mapped, version: "1"}
+                paths:
+                  /things/{id}:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: http
+                        httpMethod: GET
+                        uri: "http://127.0.0.1:\(upstreamPort)/echo/{id}"
+                        requestParameters: {integration.request.path.id: method.request.path.id}
+                        responses:
+                          default:
+                            statusCode: "200"
+                            responseParameters: {method.response.header.X-Up: integration.response.header.x-upstream}
+                            responseTemplates:
+                              application/json: '#set($lines = $input.body.split("\\n")){"first": "$lines[0]", "id": "$input.params(''id'')", "stage": "$context.stage"}'
+                              text/plain: 'fixed text'
+                """,
         ]
     }
 
@@ -78,6 +98,21 @@ import Testing
         }
         await gateway.stop()
         await upstream.stop()
+    }
+
+    @Test func responseTemplatesRenderTheIntegrationsBody() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let json = try client.request("GET", "/live/things/42", headers: [("Accept", "application/json")])
+            #expect(json.status == 200)
+            #expect(json.text == #"{"first": "method=GET", "id": "42", "stage": "live"}"#)
+            #expect(json.header("X-Up") == "yes")
+            #expect(json.header("content-type") == "application/json")
+            let text = try client.request("GET", "/live/things/42", headers: [("Accept", "text/plain")])
+            #expect(text.text == "fixed text", "a literal template answers instead of the integration's body")
+            // The connection stays usable after a buffered, templated response.
+            #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
     }
 
     @Test func proxiesWithAWSHeaders() async throws {

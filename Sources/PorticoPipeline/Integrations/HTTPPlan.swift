@@ -28,6 +28,9 @@ public final class HTTPPlan: Sendable {
     public let responses: IntegrationResponses?
     /// `x-amzn-apigateway-api-id`, which AWS adds to REST APIs' integration requests; nil for HTTP APIs.
     public let restAPIID: String?
+    /// HTTP (non-proxy) with response templates: the upstream body is buffered and the template
+    /// for the client's Accept answers instead (AWS sends the template's output, not the body).
+    public let mapsResponses: Bool
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
@@ -47,10 +50,13 @@ public final class HTTPPlan: Sendable {
         self.headerMappings = headerMappings
         self.responses = responses
         self.restAPIID = restAPIID
+        let entries = (responses?.entries ?? []) + (responses?.fallback.map { [$0] } ?? [])
+        self.mapsResponses = !isProxy && entries.contains { !$0.bodies.isEmpty }
     }
 
     /// The request head to send upstream, written as bytes, or the gateway error that stops it.
     ///
+
     /// `appendPath` is the request path that HTTP APIs append to the URI of the `$default` route.
     public func upstreamRequest<Head: RequestHead>(
         for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil
@@ -186,6 +192,8 @@ public struct UpstreamRequest: Sendable {
     public let method: HTTPMethod
     /// The body must be sent with chunked framing (the client sent it chunked).
     public let chunked: Bool
+    /// HTTP (non-proxy) with response templates: what they read of the request.
+    public var mapping: MappingSeed?
 }
 
 /// How the client reached Portico, for `X-Forwarded-Proto` and `X-Forwarded-Port`.

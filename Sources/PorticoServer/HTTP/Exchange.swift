@@ -68,6 +68,11 @@ final class Exchange {
     var discardUpstreamBody = false
     /// The body of a management call or a function invocation, collected before it runs.
     var collectedBody = ByteBuffer()
+    /// HTTP (non-proxy) with a response template: what the template reads of the request, and the
+    /// response to render once the integration's body is in.
+    var mapping: MappingSeed?
+    var mappedResponse: (status: HTTPResponseStatus, headers: [(String, String)], contentType: String, body: ResponseBody)?
+    var responseBuffer = ByteBuffer()
 
     init(
         method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: RequestID,

@@ -94,6 +94,10 @@ final class RequestDriver: UpstreamOwner {
             writeError(error, exchange: exchange)
         case .forward(let plan, let request):
             exchange.action = .forward(plan)
+            if plan.mapsResponses {
+                exchange.mapping = request.mapping
+                exchange.accept = head.field("accept")
+            }
             if expectsContinue { wire.writeContinue() }
             forward(exchange, plan: plan, request: request)
         case .invoke(let plan, let event, let mapping):
@@ -337,6 +341,7 @@ final class RequestDriver: UpstreamOwner {
             writeError(error, exchange: exchange)
         case .forward(let plan, let request):
             exchange.action = .forward(plan)
+            if plan.mapsResponses { exchange.mapping = request.mapping }
             if exchange.collectedBody.readableBytes > 0 {
                 exchange.pendingBody.append(exchange.collectedBody)
                 exchange.pendingBytes += exchange.collectedBody.readableBytes
@@ -483,7 +488,19 @@ final class RequestDriver: UpstreamOwner {
         if plan.isProxy {
             writeProxiedHead(head, exchange: exchange)
         } else if let entry = plan.responses?.select(String(head.status)) {
-            writeMappedHead(head, entry: entry, exchange: exchange)
+            if plan.mapsResponses, let chosen = entry.body(accepting: exchange.accept) {
+                // A response template answers: keep the integration's body for it, answer at the end.
+                var headers: [(String, String)] = []
+                for (name, source) in entry.headers {
+                    switch source {
+                    case .literal(let value): headers.append((name, value))
+                    case .integrationHeader(let header): if let value = head.fields.first(name: header) { headers.append((name, value)) }
+                    }
+                }
+                exchange.mappedResponse = (entry.status, headers, chosen.contentType, chosen.body)
+            } else {
+                writeMappedHead(head, entry: entry, exchange: exchange)
+            }
         } else {
             exchange.discardUpstreamBody = true
             exchange.errorMessage = "no integration response matches status \(head.status) and none is default"
@@ -493,8 +510,40 @@ final class RequestDriver: UpstreamOwner {
 
     func upstreamBody(_ data: ByteBuffer) {
         guard let exchange, !exchange.discardUpstreamBody else { return }
+        if exchange.mappedResponse != nil {
+            guard exchange.responseBuffer.readableBytes + data.readableBytes <= exchange.gateway.limits.maxPayloadBytes else {
+                exchange.mappedResponse = nil
+                exchange.discardUpstreamBody = true
+                exchange.errorMessage = "the integration's response is over the payload limit for its template"
+                writeError(.internalError, exchange: exchange)
+                return
+            }
+            exchange.responseBuffer.writeImmutableBuffer(data)
+            return
+        }
         exchange.responseBytes += data.readableBytes
         wire.writeBody(data)
+    }
+
+    /// The integration's body is in: the response template renders it (with `$input`, `$context`).
+    private func writeTemplatedResponse(_ exchange: Exchange) {
+        guard let mapped = exchange.mappedResponse else { return }
+        exchange.mappedResponse = nil
+        let body = Array(exchange.responseBuffer.readableBytesView)
+        exchange.responseBuffer = ByteBuffer()
+        do {
+            let rendered = try mapped.body.render(exchange.mapping?.variables(body: body) ?? [:])
+            var status = mapped.status
+            var headers = mapped.headers
+            if let override = exchange.mapping?.responseOverride {
+                if let code = override.status { status = HTTPResponseStatus(statusCode: code) }
+                headers += override.headers
+            }
+            writePrepared(PreparedResponse(status: status, headers: headers, contentType: mapped.contentType, body: rendered), exchange: exchange)
+        } catch {
+            exchange.errorMessage = "the response template failed: \(error)"
+            writeError(.internalError, exchange: exchange)
+        }
     }
 
     func upstreamEnd(reusable: Bool) {
@@ -508,7 +557,9 @@ final class RequestDriver: UpstreamOwner {
                 connection.channel.close(promise: nil)
             }
         }
-        if !exchange.discardUpstreamBody {
+        if exchange.mappedResponse != nil {
+            writeTemplatedResponse(exchange)
+        } else if !exchange.discardUpstreamBody {
             completeResponse(exchange)
         } else if exchange.responseComplete {
             finishIfDone(exchange)
