@@ -137,9 +137,19 @@ public enum Pipeline {
             let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
             let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
-            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath) {
+            var template: ResponseBody?
+            if !plan.isProxy {
+                switch plan.requestTemplate(for: head.field("content-type")) {
+                case .success(let chosen): template = chosen
+                case .failure(let error): return .fail(error)
+                }
+            }
+            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil) {
             case .success(var request):
-                if plan.mapsResponses {
+                if let template {
+                    request.bodyTemplate = template
+                    request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                } else if plan.mapsResponses {
                     request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
                 }
                 return .forward(plan, request: request)

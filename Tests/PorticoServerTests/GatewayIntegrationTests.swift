@@ -82,6 +82,16 @@ import Testing
                             responseTemplates:
                               application/json: '#set($lines = $input.body.split("\\n")){"first": "$lines[0]", "id": "$input.params(''id'')", "stage": "$context.stage"}'
                               text/plain: 'fixed text'
+                  /things:
+                    post:
+                      x-amazon-apigateway-integration:
+                        type: http
+                        httpMethod: POST
+                        uri: "http://127.0.0.1:\(upstreamPort)/echo/post"
+                        passthroughBehavior: WHEN_NO_TEMPLATES
+                        requestTemplates:
+                          application/json: '{"wrapped": $input.json(''$.item''), "who": "$input.params(''who'')"}'
+                        responses: {default: {statusCode: "201"}}
                 """,
         ]
     }
@@ -111,6 +121,21 @@ import Testing
             let text = try client.request("GET", "/live/things/42", headers: [("Accept", "text/plain")])
             #expect(text.text == "fixed text", "a literal template answers instead of the integration's body")
             // The connection stays usable after a buffered, templated response.
+            #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func requestTemplatesBuildTheIntegrationsBody() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let posted = try client.request("POST", "/live/things?who=ada", headers: [("Content-Type", "application/json")], body: #"{"item": {"n": 1}, "ignored": true}"#)
+            #expect(posted.status == 201)
+            let expected = #"{"wrapped": {"n":1}, "who": "ada"}"#
+            #expect(posted.text.contains("body-bytes=\(expected.utf8.count)"), "\(posted.text)")
+            #expect(posted.text.contains("body=" + expected), "\(posted.text)")
+            // WHEN_NO_TEMPLATES with templates but none for the type: 415.
+            let refused = try client.request("POST", "/live/things", headers: [("Content-Type", "text/plain")], body: "x")
+            #expect(refused.status == 415)
             #expect(try client.request("GET", "/prod/mock").status == 200)
         }
     }

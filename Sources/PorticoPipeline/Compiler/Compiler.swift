@@ -98,6 +98,17 @@ public struct Compiler {
         }
     }
 
+    /// Request templates by content type, compiled (errors reported with their line and column).
+    private mutating func compileRequestTemplates(_ integration: Integration) -> [(contentType: String, body: ResponseBody)] {
+        var templates: [(contentType: String, body: ResponseBody)] = []
+        for (contentType, source) in integration.requestTemplates.sorted(by: { $0.key < $1.key }) {
+            do { templates.append((contentType, try ResponseBody(source))) } catch {
+                report(Diagnostic(.error, "the request template for \(contentType) does not compile: \(error.message) at \(error.location)", at: integration.location))
+            }
+        }
+        return templates
+    }
+
     /// A Lambda authorizer for one stage: its function, identity sources and validation expression.
     private mutating func compileAuthorizer(_ definition: AuthorizerDefinition, stage: Stage, api: APIDefinition, isCanary: Bool) -> CompiledAuthorizer? {
         let integration = Integration(kind: .awsProxy, uri: definition.functionURI, payloadFormatVersion: api.type == .http ? definition.payloadFormatVersion : "1.0", location: definition.location)
@@ -291,7 +302,9 @@ public struct Compiler {
             timeoutMillis: integration.timeoutMillis, pathMappings: pathMappings, queryMappings: queryMappings,
             headerMappings: headerMappings,
             responses: integration.kind == .http ? compileResponses(integration) : nil,
-            restAPIID: api.type == .rest ? api.id : nil
+            restAPIID: api.type == .rest ? api.id : nil,
+            requestTemplates: integration.kind == .http ? compileRequestTemplates(integration) : [],
+            passthrough: integration.passthroughBehavior
         ))
     }
 

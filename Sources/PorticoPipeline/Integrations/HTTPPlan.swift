@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import PorticoModel
 
 /// An HTTP or HTTP_PROXY integration of one stage, compiled: the upstream's address parsed, stage
 /// variables substituted, the path template split into pieces, parameter mappings parsed.
@@ -31,13 +32,19 @@ public final class HTTPPlan: Sendable {
     /// HTTP (non-proxy) with response templates: the upstream body is buffered and the template
     /// for the client's Accept answers instead (AWS sends the template's output, not the body).
     public let mapsResponses: Bool
+    /// HTTP (non-proxy): request templates by content type, and what happens without one.
+    public let requestTemplates: [(contentType: String, body: ResponseBody)]
+    public let passthrough: Integration.PassthroughBehavior
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
         timeout: TimeAmount, timeoutMillis: Int, pathMappings: [String: ValueSource],
         queryMappings: [(name: String, source: ValueSource)], headerMappings: [(name: String, source: ValueSource)],
-        responses: IntegrationResponses?, restAPIID: String?
+        responses: IntegrationResponses?, restAPIID: String?,
+        requestTemplates: [(contentType: String, body: ResponseBody)] = [], passthrough: Integration.PassthroughBehavior = .whenNoMatch
     ) {
+        self.requestTemplates = requestTemplates
+        self.passthrough = passthrough
         self.isProxy = isProxy
         self.upstream = upstream
         self.pathPieces = pathPieces
@@ -58,8 +65,20 @@ public final class HTTPPlan: Sendable {
     ///
 
     /// `appendPath` is the request path that HTTP APIs append to the URI of the `$default` route.
+    /// The request template for a request of `contentType`: nil passes the body through; 415 when
+    /// `passthroughBehavior` forbids that.
+    public func requestTemplate(for contentType: String?) -> Result<ResponseBody?, GatewayError> {
+        guard !isProxy, !requestTemplates.isEmpty || passthrough == .never else { return .success(nil) }
+        let type = (contentType?.split(separator: ";").first.map { $0.trimmingSpaces() } ?? "application/json").lowercased()
+        if let chosen = requestTemplates.first(where: { $0.contentType.lowercased() == type }) { return .success(chosen.body) }
+        if passthrough == .never || (passthrough == .whenNoTemplates && !requestTemplates.isEmpty) { return .failure(.unsupportedMediaType) }
+        return .success(nil)
+    }
+
+    /// With `deferFraming`, the head stops before its framing field and the blank line: the
+    /// server adds `content-length` once a request template has rendered the body.
     public func upstreamRequest<Head: RequestHead>(
-        for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil
+        for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil, deferFraming: Bool = false
     ) -> Result<UpstreamRequest, GatewayError> {
         var target = ""
         for piece in pathPieces {
@@ -118,7 +137,9 @@ public final class HTTPPlan: Sendable {
             if let value = values.value(of: source) { HTTP1Writer.writeField(name, value, into: &buffer) }
         }
         let chunked: Bool
-        if let length = head.declaredLength {
+        if deferFraming {
+            chunked = false
+        } else if let length = head.declaredLength {
             chunked = false
             buffer.writeStaticString("content-length: ")
             HTTP1Writer.writeDecimal(length, into: &buffer)
@@ -147,7 +168,7 @@ public final class HTTPPlan: Sendable {
         }
         buffer.writeStaticString("x-forwarded-port: ")
         HTTP1Writer.writeDecimal(forwarded.port, into: &buffer)
-        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeStaticString(deferFraming ? "\r\n" : "\r\n\r\n")
         return .success(UpstreamRequest(head: buffer, method: upstreamMethod, chunked: chunked))
     }
 
@@ -194,6 +215,20 @@ public struct UpstreamRequest: Sendable {
     public let chunked: Bool
     /// HTTP (non-proxy) with response templates: what they read of the request.
     public var mapping: MappingSeed?
+    /// HTTP (non-proxy) with a request template: the body is collected and rendered first; the
+    /// head then still needs its framing (`withBody`).
+    public var bodyTemplate: ResponseBody?
+
+    /// The finished head and body for a rendered request template.
+    public func withBody(_ body: ByteBuffer) -> UpstreamRequest {
+        var head = self.head
+        head.writeStaticString("content-length: ")
+        HTTP1Writer.writeDecimal(body.readableBytes, into: &head)
+        head.writeStaticString("\r\n\r\n")
+        var request = UpstreamRequest(head: head, method: method, chunked: false)
+        request.mapping = mapping
+        return request
+    }
 }
 
 /// How the client reached Portico, for `X-Forwarded-Proto` and `X-Forwarded-Port`.

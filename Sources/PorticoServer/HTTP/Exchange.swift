@@ -17,6 +17,8 @@ final class Exchange {
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Waiting for a Lambda authorizer; the body is collected meanwhile.
         case authorizing
+        /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
+        case forwardTemplated(HTTPPlan, UpstreamRequest)
     }
 
     let method: HTTPMethod

@@ -93,13 +93,17 @@ final class RequestDriver: UpstreamOwner {
         case .fail(let error):
             writeError(error, exchange: exchange)
         case .forward(let plan, let request):
-            exchange.action = .forward(plan)
-            if plan.mapsResponses {
+            if plan.mapsResponses || request.bodyTemplate != nil {
                 exchange.mapping = request.mapping
                 exchange.accept = head.field("accept")
             }
             if expectsContinue { wire.writeContinue() }
-            forward(exchange, plan: plan, request: request)
+            if request.bodyTemplate != nil {
+                exchange.action = .forwardTemplated(plan, request)
+            } else {
+                exchange.action = .forward(plan)
+                forward(exchange, plan: plan, request: request)
+            }
         case .invoke(let plan, let event, let mapping):
             exchange.action = .function(plan, event: event, mapping: mapping)
             exchange.accept = head.field("accept")
@@ -133,7 +137,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing, .mock:
+        case .function, .authorizing, .mock, .forwardTemplated:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -163,6 +167,10 @@ final class RequestDriver: UpstreamOwner {
         }
         if case .mock(let plan, let seed, let contentType, let accept) = exchange.action {
             answerMock(exchange, plan: plan, seed: seed, contentType: contentType, accept: accept)
+            return
+        }
+        if case .forwardTemplated(let plan, let request) = exchange.action {
+            forwardRendered(exchange, plan: plan, request: request)
             return
         }
         // Authorizing: the decision that follows sends the collected body on.
@@ -339,6 +347,10 @@ final class RequestDriver: UpstreamOwner {
             writePrepared(response, exchange: exchange)
         case .fail(let error):
             writeError(error, exchange: exchange)
+        case .forward(let plan, let request) where request.bodyTemplate != nil:
+            exchange.mapping = request.mapping
+            exchange.action = .forwardTemplated(plan, request)
+            if exchange.requestComplete { forwardRendered(exchange, plan: plan, request: request) }
         case .forward(let plan, let request):
             exchange.action = .forward(plan)
             if plan.mapsResponses { exchange.mapping = request.mapping }
@@ -366,6 +378,28 @@ final class RequestDriver: UpstreamOwner {
 
     /// Invokes the function once the body is in: the proxy event with the body, or (AWS, custom)
     /// the body itself as the event; then writes what the result maps to.
+    /// HTTP (non-proxy) with a request template: the rendered body goes upstream with its length.
+    private func forwardRendered(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
+        let body = Array(exchange.collectedBody.readableBytesView)
+        exchange.collectedBody = ByteBuffer()
+        let rendered: ByteBuffer
+        do {
+            rendered = try request.bodyTemplate!.render(request.mapping?.variables(body: body) ?? [:])
+        } catch {
+            exchange.errorMessage = "the request template failed: \(error)"
+            writeError(.internalError, exchange: exchange)
+            wire.flush()
+            return
+        }
+        exchange.action = .forward(plan)
+        if rendered.readableBytes > 0 {
+            exchange.pendingBody.append(rendered)
+            exchange.pendingBytes += rendered.readableBytes
+        }
+        forward(exchange, plan: plan, request: request.withBody(rendered))
+        flushUpstream()
+    }
+
     /// A MOCK whose request template reads the body, now that the body is in.
     private func answerMock(_ exchange: Exchange, plan: MockPlan, seed: MappingSeed, contentType: String?, accept: String?) {
         switch plan.respond(contentType: contentType, accept: accept, seed: seed, body: Array(exchange.collectedBody.readableBytesView)) {

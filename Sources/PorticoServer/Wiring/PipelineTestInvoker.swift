@@ -94,7 +94,17 @@ public struct PipelineTestInvoker: TestInvoker {
                 let response = failure.error.response(for: .rest, limits: limits)
                 return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
             }
-        case .forward(let plan, let upstream):
+        case .forward(let plan, var upstream):
+            var body = body
+            if let template = upstream.bodyTemplate {
+                guard let rendered = try? template.render(upstream.mapping?.variables(body: body) ?? [:]) else {
+                    log.append("Execution failed: the request template failed")
+                    return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+                }
+                body = Array(rendered.readableBytesView)
+                upstream = upstream.withBody(rendered)
+                log.append("Endpoint request body after transformations: \(String(decoding: body.prefix(1000), as: UTF8.self))")
+            }
             guard let (requestHead, _) = try? HTTP1Parser.parseRequestHead(upstream.head, limit: 65_536) else {
                 return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
             }
@@ -128,6 +138,14 @@ public struct PipelineTestInvoker: TestInvoker {
                     case .literal(let value): mapped.append((name, value))
                     case .integrationHeader(let header): if let value = http.value(forHTTPHeaderField: header) { mapped.append((name, value)) }
                     }
+                }
+                if plan.mapsResponses, let chosen = entry.body(accepting: head.headers.first(name: "accept")) {
+                    guard let rendered = try? chosen.body.render(upstream.mapping?.variables(body: Array(data)) ?? [:]) else {
+                        log.append("Execution failed: the response template failed")
+                        return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+                    }
+                    mapped[0] = ("Content-Type", chosen.contentType)
+                    return finish(Int(entry.status.code), mapped, Array(rendered.readableBytesView))
                 }
                 return finish(Int(entry.status.code), mapped, Array(data))
             } catch {
