@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "PorticoServer",
             dependencies: [
-                "PorticoModel", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions",
+                "PorticoModel", "PorticoDefinitions", "PorticoPipeline", "PorticoAdmin", "PorticoStorage", "PorticoStorageSQLite", "PorticoFunctions", "PorticoVelocity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "PorticoVelocityTests", dependencies: ["PorticoVelocity"]),
         .testTarget(name: "PorticoStorageTests", dependencies: ["PorticoStorage", "PorticoStorageSQLite", "PorticoTesting"]),
         .testTarget(name: "PorticoAdminTests", dependencies: ["PorticoAdmin", "PorticoStorage", "PorticoModel", "PorticoPipeline"]),
-        .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions"]),
+        .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions", "PorticoVelocity"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,6 +13,12 @@ enum DeployedAPIs {
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .rest, location: location)
             api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
             api.authorizers = record.authorizers.values.compactMap { restAuthorizer($0, location: location) }
+            for response in record.gatewayResponses.values {
+                guard let type = response["responseType"]?.stringValue else { continue }
+                api.gatewayResponses[type] = GatewayResponseDefinition(
+                    statusCode: response["statusCode"]?.stringValue.flatMap { Int($0) },
+                    responseParameters: strings(response["responseParameters"]), responseTemplates: strings(response["responseTemplates"]))
+            }
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }

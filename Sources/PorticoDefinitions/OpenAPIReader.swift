@@ -12,7 +12,7 @@ public struct OpenAPIReader {
     static let documentKeys: Set<String> = [
         "openapi", "swagger", "info", "servers", "paths", "components", "tags", "externalDocs",
         "host", "basePath", "schemes", "consumes", "produces", "definitions", "parameters", "responses",
-        "securityDefinitions", "security", binaryMediaTypesKey,
+        "securityDefinitions", "security", binaryMediaTypesKey, "x-amazon-apigateway-gateway-responses",
     ]
     static let pathItemKeys: Set<String> = Set(methods + [anyMethod, "parameters", "summary", "description", "servers", "trace"])
     static let operationKeys: Set<String> = [
@@ -62,6 +62,13 @@ public struct OpenAPIReader {
             api.binaryMediaTypes = types.compactMap { sink.string($0, "a binary media type") }
         }
         api.authorizers = readAuthorizers()
+        for (type, node) in root["x-amazon-apigateway-gateway-responses"]?.members ?? [] {
+            var definition = GatewayResponseDefinition()
+            if let code = node["statusCode"]?.scalar { definition.statusCode = Int(code) }
+            definition.responseParameters = sink.stringMap(node["responseParameters"], "responseParameters")
+            definition.responseTemplates = sink.stringMap(node["responseTemplates"], "responseTemplates")
+            api.gatewayResponses[type] = definition
+        }
         let authorizerNames = Set(api.authorizers.map(\.name))
         for (path, item) in sink.mapping(root["paths"], "paths") ?? [] {
             api.operations += readPathItem(path: path, item: item)

@@ -18,6 +18,8 @@ public struct APIDefinition: Sendable, Hashable {
     public var binaryMediaTypes: [String]
     /// Lambda authorizers the API defines (`x-amazon-apigateway-authorizer` security schemes).
     public var authorizers: [AuthorizerDefinition] = []
+    /// Customised gateway responses by type (`DEFAULT_4XX`, `MISSING_AUTHENTICATION_TOKEN`, …).
+    public var gatewayResponses: [String: GatewayResponseDefinition] = [:]
     /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -174,5 +176,21 @@ extension AuthorizerDefinition {
     /// Simple responses exist only for HTTP APIs' payload 2.0.
     public func simpleResponsesInvalid(for type: APIType) -> Bool {
         enableSimpleResponses && (type != .http || payloadFormatVersion != "2.0")
+    }
+}
+
+/// A customised gateway response (`x-amazon-apigateway-gateway-responses`, PutGatewayResponse).
+public struct GatewayResponseDefinition: Sendable, Hashable {
+    /// Overrides the type's status.
+    public var statusCode: Int?
+    /// `gatewayresponse.header.NAME` → a static `'value'` (or `method.request.header.X`, …).
+    public var responseParameters: [String: String]
+    /// Templates by content type; they read `$context.error.message`, `messageString`, `responseType`.
+    public var responseTemplates: [String: String]
+
+    public init(statusCode: Int? = nil, responseParameters: [String: String] = [:], responseTemplates: [String: String] = [:]) {
+        self.statusCode = statusCode
+        self.responseParameters = responseParameters
+        self.responseTemplates = responseTemplates
     }
 }

@@ -39,6 +39,8 @@ public enum Pipeline {
         public var resourcePath: String = "-"
         /// Whether a canary served the request; nil when the stage has no canary.
         public var isCanary: Bool?
+        /// The stage's customised gateway responses, for the errors of this request.
+        public var gatewayResponses: CustomGatewayResponses?
         public var routeKey: String = "-"
         /// The matched route, when one matched.
         public var route: CompiledRoute?
@@ -73,6 +75,7 @@ public enum Pipeline {
         routed.apiID = stage.apiID
         routed.apiType = stage.apiType
         routed.stage = stage.name
+        routed.gatewayResponses = stage.gatewayResponses
 
         // 2. limits
         if head.headLength > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }

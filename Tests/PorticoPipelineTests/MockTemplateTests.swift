@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import PorticoDefinitions
 import PorticoModel
+import PorticoVelocity
 import Testing
 
 @testable import PorticoPipeline
@@ -82,5 +83,39 @@ import Testing
         let (gateway, diagnostics) = Compiler.compile(ProjectConfig(apis: [try #require(api)]))
         #expect(gateway == nil)
         #expect(diagnostics.contains { $0.message.contains("does not compile") && $0.message.contains("line 1, column") })
+    }
+}
+
+/// Customised gateway responses: a type's own, else DEFAULT_4XX / DEFAULT_5XX, else AWS's.
+@Suite struct CustomGatewayResponseTests {
+    static let yaml = #"""
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        x-amazon-apigateway-gateway-responses:
+          MISSING_AUTHENTICATION_TOKEN:
+            statusCode: 404
+            responseParameters: {gatewayresponse.header.X-Why: "'no route'"}
+            responseTemplates: {application/json: '{"error": $context.error.messageString, "type": "$context.error.responseType", "stage": "$context.stage"}'}
+          DEFAULT_5XX:
+            responseTemplates: {application/json: '{"oops": "$context.error.message"}'}
+        paths:
+          /a:
+            get:
+              x-amazon-apigateway-integration: {type: aws, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:s3:path/bucket/key"}
+        """#
+
+    @Test func typeThenDefaultClassThenAWS() throws {
+        let gateway = try compileAPI(Self.yaml)
+        let (decision, routed) = decide(gateway, .GET, "/prod/nothing")
+        let custom = try #require(routed.gatewayResponses)
+        let context = VelocityMap([("stage", .string("prod"))])
+        let error = try #require(decision.error)
+        let missing = try #require(custom.response(for: error, apiType: .rest, limits: Limits(), context: context))
+        #expect(missing.status == .notFound)
+        #expect(String(buffer: missing.body) == #"{"error": "Missing Authentication Token", "type": "MISSING_AUTHENTICATION_TOKEN", "stage": "prod"}"#)
+        #expect(missing.headers.contains { $0.0 == "X-Why" && $0.1 == "no route" })
+        let failed = try #require(custom.response(for: .internalError, apiType: .rest, limits: Limits(), context: nil))
+        #expect(failed.status.code == 500 && String(buffer: failed.body) == #"{"oops": "Internal server error"}"#)
+        #expect(custom.response(for: .throttled, apiType: .rest, limits: Limits(), context: nil) == nil, "no DEFAULT_4XX: AWS's own answer")
     }
 }

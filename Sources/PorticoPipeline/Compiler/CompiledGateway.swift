@@ -185,11 +185,15 @@ public final class CompiledStage: Sendable {
     public let canaryShare: Double
     /// This is a canary stage (for `$context.isCanaryRequest`).
     public let isCanary: Bool
+    /// The API's customised gateway responses, if any.
+    public let gatewayResponses: CustomGatewayResponses?
 
     init(
         apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
-        routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false
+        routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false,
+        gatewayResponses: CustomGatewayResponses? = nil
     ) {
+        self.gatewayResponses = gatewayResponses
         self.canary = canary
         self.canaryShare = canaryShare
         self.isCanary = isCanary

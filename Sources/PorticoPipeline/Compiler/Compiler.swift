@@ -69,7 +69,8 @@ public struct Compiler {
         }
         return CompiledStage(
             apiID: api.id, apiName: api.name, apiType: api.type, name: stage.name, variables: stage.variables,
-            routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary
+            routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary,
+            gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location)
         )
     }
 

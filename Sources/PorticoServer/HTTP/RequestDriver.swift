@@ -3,6 +3,7 @@ import NIOHTTP1
 import PorticoAdmin
 import PorticoModel
 import PorticoPipeline
+import PorticoVelocity
 
 /// How a downstream connection reached Portico.
 struct ConnectionInfo: Sendable {
@@ -694,7 +695,22 @@ final class RequestDriver: UpstreamOwner {
         default:
             break
         }
+        if let custom = exchange.routed.gatewayResponses,
+           let response = custom.response(for: error, apiType: exchange.routed.apiType, limits: exchange.gateway.limits, context: errorContext(exchange)) {
+            writePrepared(response, exchange: exchange)
+            return
+        }
         writePrepared(error.response(for: exchange.routed.apiType, limits: exchange.gateway.limits), exchange: exchange)
+    }
+
+    /// What a customised gateway response's template reads of `$context` (besides `error`).
+    private func errorContext(_ exchange: Exchange) -> VelocityMap {
+        VelocityMap([
+            ("requestId", .string(exchange.requestID.uuid)), ("extendedRequestId", .string(exchange.requestID.shortID)),
+            ("apiId", .string(exchange.routed.apiID)), ("stage", .string(exchange.routed.stage)),
+            ("resourcePath", .string(exchange.routed.resourcePath)), ("httpMethod", .string(exchange.method.rawValue)),
+            ("identity", .map(VelocityMap([("sourceIp", .string(info.sourceIP))]))),
+        ])
     }
 
     /// Upstream response fields that REST APIs return as `x-amzn-Remapped-<name>` (AWS's table).
