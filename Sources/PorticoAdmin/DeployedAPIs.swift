@@ -13,6 +13,7 @@ enum DeployedAPIs {
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .rest, location: location)
             api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
             api.authorizers = record.authorizers.values.compactMap { restAuthorizer($0, location: location) }
+            api.models = models(of: record)
             for response in record.gatewayResponses.values {
                 guard let type = response["responseType"]?.stringValue else { continue }
                 api.gatewayResponses[type] = GatewayResponseDefinition(
@@ -23,13 +24,13 @@ enum DeployedAPIs {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
                 let variables = strings(stage["variables"])
-                var served = Stage(name: name, variables: variables, deployment: operations(restResources: snapshot, location: location))
+                var served = Stage(name: name, variables: variables, deployment: operations(restResources: snapshot, record: record, models: api.models, location: location))
                 // canarySettings: a share of the traffic to another deployment, with variable overrides.
                 if let canary = stage["canarySettings"]?.objectValue, let canaryID = canary["deploymentId"]?.stringValue,
                    let canarySnapshot = record.snapshots[canaryID] {
                     served.canary = Canary(
                         percentTraffic: min(max(canary["percentTraffic"]?.numberValue ?? 0, 0), 100),
-                        deployment: operations(restResources: canarySnapshot, location: location),
+                        deployment: operations(restResources: canarySnapshot, record: record, models: api.models, location: location),
                         variables: variables.merging(strings(canary["stageVariableOverrides"])) { _, override in override }
                     )
                 }
@@ -109,12 +110,22 @@ enum DeployedAPIs {
         )
     }
 
+    /// The API's models (CreateModel stores each schema as text), by name.
+    static func models(of record: RestAPIRecord) -> [String: JSONValue] {
+        var models: [String: JSONValue] = [:]
+        for model in record.models.values {
+            guard let name = model["name"]?.stringValue, let text = model["schema"]?.stringValue, let schema = try? JSONValue.parse(text) else { continue }
+            models[name] = schema
+        }
+        return models
+    }
+
     static func strings(_ value: JSONValue?) -> [String: String] {
         (value?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     /// REST resources with their methods → one operation per method.
-    static func operations(restResources resources: ObjectMap, location: SourceLocation) -> [APIOperation] {
+    static func operations(restResources resources: ObjectMap, record: RestAPIRecord, models: [String: JSONValue], location: SourceLocation) -> [APIOperation] {
         var operations: [APIOperation] = []
         for resource in resources.values {
             guard let path = resource["path"]?.stringValue, let methods = resource["resourceMethods"]?.objectValue else { continue }
@@ -126,6 +137,25 @@ enum DeployedAPIs {
                 )
                 if method["authorizationType"]?.stringValue?.uppercased() == "CUSTOM" {
                     operation.authorizer = method["authorizerId"]?.stringValue
+                }
+                // requestParameters: `method.request.querystring.x: true` marks x as required.
+                for (key, required) in method["requestParameters"]?.objectValue ?? [:] {
+                    let parts = key.split(separator: ".", maxSplits: 3).map(String.init)
+                    guard parts.count == 4, parts[0] == "method", parts[1] == "request" else { continue }
+                    let location: Parameter.Location? = switch parts[2] {
+                    case "querystring": .query
+                    case "header": .header
+                    case "path": .path
+                    default: nil
+                    }
+                    if let location { operation.parameters.append(Parameter(name: parts[3], location: location, required: required.boolValue ?? false)) }
+                }
+                if let id = method["requestValidatorId"]?.stringValue, let validator = record.requestValidators[id] {
+                    let model = method["requestModels"]?["application/json"]?.stringValue
+                    operation.validation = RequestValidation(
+                        validateParameters: validator["validateRequestParameters"]?.boolValue ?? false,
+                        validateBody: validator["validateRequestBody"]?.boolValue ?? false,
+                        bodySchema: model.flatMap { models[$0] })
                 }
                 operations.append(operation)
             }

@@ -104,7 +104,7 @@ enum Export {
             for (name, value) in methods {
                 guard let method = value.objectValue else { continue }
                 let key = name == "ANY" ? "x-amazon-apigateway-any-method" : name.lowercased()
-                item[key] = .object(operation(method, path: path, openAPI3: openAPI3, withIntegrations: withIntegrations))
+                item[key] = .object(operation(method, path: path, openAPI3: openAPI3, withIntegrations: withIntegrations, validators: record.requestValidators))
             }
             paths[path] = .object(item)
         }
@@ -129,13 +129,24 @@ enum Export {
             document["schemes"] = ["https"]
             if !schemas.isEmpty { document["definitions"] = .object(schemas) }
         }
+        if withIntegrations, !record.requestValidators.isEmpty {
+            var validators: JSONObject = [:]
+            for validator in record.requestValidators.values {
+                guard let name = validator["name"]?.stringValue else { continue }
+                validators[name] = [
+                    "validateRequestBody": validator["validateRequestBody"] ?? false,
+                    "validateRequestParameters": validator["validateRequestParameters"] ?? false,
+                ]
+            }
+            document["x-amazon-apigateway-request-validators"] = .object(validators)
+        }
         if withIntegrations, let types = record.api["binaryMediaTypes"], types.arrayValue?.isEmpty == false {
             document["x-amazon-apigateway-binary-media-types"] = types
         }
         return .object(document)
     }
 
-    static func operation(_ method: JSONObject, path: String, openAPI3: Bool, withIntegrations: Bool) -> JSONObject {
+    static func operation(_ method: JSONObject, path: String, openAPI3: Bool, withIntegrations: Bool, validators: ObjectMap = ObjectMap()) -> JSONObject {
         var operation: JSONObject = [:]
         var parameters: [JSONValue] = []
         for (key, required) in (method["requestParameters"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -146,7 +157,18 @@ enum Export {
             if openAPI3 { parameter["schema"] = ["type": "string"] } else { parameter["type"] = "string" }
             parameters.append(.object(parameter))
         }
+        if let model = method["requestModels"]?["application/json"]?.stringValue {
+            let reference: JSONValue = ["$ref": .string(openAPI3 ? "#/components/schemas/\(model)" : "#/definitions/\(model)")]
+            if openAPI3 {
+                operation["requestBody"] = ["content": ["application/json": ["schema": reference]], "required": true]
+            } else {
+                parameters.append(["in": "body", "name": .string(model), "required": true, "schema": reference])
+            }
+        }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if withIntegrations, let id = method["requestValidatorId"]?.stringValue, let name = validators[id]?["name"]?.stringValue {
+            operation["x-amazon-apigateway-request-validator"] = .string(name)
+        }
         var responses: JSONObject = [:]
         for (code, _) in method["methodResponses"]?.objectValue ?? [:] {
             responses[code] = ["description": .string("\(code) response")]

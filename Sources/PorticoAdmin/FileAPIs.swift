@@ -14,6 +14,7 @@ enum FileAPIs {
         ])
         if !api.binaryMediaTypes.isEmpty { record.api["binaryMediaTypes"] = .array(api.binaryMediaTypes.map { .string($0) }) }
         record.resources[rootID] = ["id": .string(rootID), "path": "/"]
+        RestAPIImport.addModelsAndValidators(api, document: nil, to: &record)
         RestAPIImport.addOperations(api.operations, to: &record, document: nil)
         record.deployments[deploymentID] = ["id": .string(deploymentID), "createdDate": .number(now), "description": .string("defined in \(api.location.file)")]
         record.snapshots[deploymentID] = record.resources

@@ -52,7 +52,9 @@ enum RestAPIImport {
         if let version = info.version { api["version"] = .string(version) }
         var record = RestAPIRecord(api: api)
         record.resources[rootID] = ["id": .string(rootID), "path": "/"]
-        addOperations(definition.operations, to: &record, document: documentJSON(call.request.body))
+        let document = documentJSON(call.request.body)
+        addModelsAndValidators(definition, document: document, to: &record)
+        addOperations(definition.operations, to: &record, document: document)
         state.restAPIs[id] = record
         state.touch("restapis", id)
         return .json(201, api)
@@ -70,7 +72,9 @@ enum RestAPIImport {
                 for id in record.resources.keys where id != rootID { record.resources[id] = nil }
                 if var root = record.resources[rootID] { root["resourceMethods"] = nil; record.resources[rootID] = root }
             }
-            addOperations(definition.operations, to: &record, document: documentJSON(call.request.body))
+            let document = documentJSON(call.request.body)
+            addModelsAndValidators(definition, document: document, to: &record)
+            addOperations(definition.operations, to: &record, document: document)
             if !definition.binaryMediaTypes.isEmpty { record.api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
             return .json(200, record.api)
         }
@@ -141,6 +145,9 @@ enum RestAPIImport {
             var resource = record.resources[parentID]!
             var methods = resource["resourceMethods"]?.objectValue ?? [:]
             var method = methodJSON(operation, resourceID: parentID)
+            if let validation = operation.validation {
+                addValidation(validation, operation: operation, to: &method, record: &record)
+            }
             let key = operation.method == "ANY" ? "x-amazon-apigateway-any-method" : operation.method.lowercased()
             if let responses = document?["paths"]?[operation.path]?[key]?["responses"]?.objectValue {
                 var declared = method["methodResponses"]?.objectValue ?? [:]
@@ -153,6 +160,54 @@ enum RestAPIImport {
             resource["resourceMethods"] = .object(methods)
             record.resources[parentID] = resource
         }
+    }
+
+    /// The document's models and named request validators, as CreateModel and
+    /// CreateRequestValidator would store them.
+    static func addModelsAndValidators(_ definition: APIDefinition, document: JSONValue?, to record: inout RestAPIRecord) {
+        for (name, schema) in definition.models.sorted(by: { $0.key < $1.key }) where record.models[name] == nil {
+            record.models[name] = [
+                "id": .string(Identifier.make(6)), "name": .string(name), "contentType": "application/json", "schema": .string(schema.serialized),
+            ]
+        }
+        for (name, flags) in (document?["x-amazon-apigateway-request-validators"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard !record.requestValidators.values.contains(where: { $0["name"]?.stringValue == name }) else { continue }
+            let id = Identifier.make(6)
+            record.requestValidators[id] = [
+                "id": .string(id), "name": .string(name),
+                "validateRequestBody": .bool(flags["validateRequestBody"]?.boolValue ?? false),
+                "validateRequestParameters": .bool(flags["validateRequestParameters"]?.boolValue ?? false),
+            ]
+        }
+    }
+
+    /// `requestValidatorId` (the validator with the same checks, created when the document named
+    /// none) and `requestModels` (the `$ref`'d model, or a model made of an inline schema).
+    static func addValidation(_ validation: RequestValidation, operation: APIOperation, to method: inout JSONObject, record: inout RestAPIRecord) {
+        let validator = record.requestValidators.values.first {
+            $0["validateRequestBody"]?.boolValue == validation.validateBody && $0["validateRequestParameters"]?.boolValue == validation.validateParameters
+        }
+        if let id = validator?["id"]?.stringValue {
+            method["requestValidatorId"] = .string(id)
+        } else {
+            let id = Identifier.make(6)
+            record.requestValidators[id] = [
+                "id": .string(id), "name": .string(validation.validateBody ? (validation.validateParameters ? "params-and-body" : "body-only") : "params-only"),
+                "validateRequestBody": .bool(validation.validateBody), "validateRequestParameters": .bool(validation.validateParameters),
+            ]
+            method["requestValidatorId"] = .string(id)
+        }
+        guard let schema = validation.bodySchema else { return }
+        var name: String
+        if let reference = schema["$ref"]?.stringValue, let last = reference.split(separator: "/").last, record.models[String(last)] != nil {
+            name = String(last)
+        } else {
+            // AWS names a model for an inline schema after the method; so does Portico.
+            name = operation.method.capitalized + operation.path.split(separator: "/").map { $0.filter { $0.isLetter || $0.isNumber }.capitalized }.joined() + "Body"
+            while let existing = record.models[name], existing["schema"]?.stringValue != schema.serialized { name += "X" }
+            record.models[name] = ["id": .string(Identifier.make(6)), "name": .string(name), "contentType": "application/json", "schema": .string(schema.serialized)]
+        }
+        method["requestModels"] = ["application/json": .string(name)]
     }
 
     static func methodJSON(_ operation: APIOperation, resourceID: String) -> JSONObject {

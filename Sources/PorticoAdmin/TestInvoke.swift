@@ -50,16 +50,18 @@ enum TestInvoke {
         single["resourceMethods"] = .object([method: resource["resourceMethods"]![method]!])
         only[resourceID] = single
         // AWS's test invocations skip authorization.
-        let operations = DeployedAPIs.operations(restResources: only, location: location).map { operation -> APIOperation in
+        let models = DeployedAPIs.models(of: record)
+        let operations = DeployedAPIs.operations(restResources: only, record: record, models: models, location: location).map { operation -> APIOperation in
             var operation = operation
             operation.authorizer = nil
             return operation
         }
         let variables = DeployedAPIs.strings(body["stageVariables"])
-        let api = APIDefinition(
+        var api = APIDefinition(
             id: apiID, name: record.api["name"]?.stringValue ?? apiID, type: .rest, operations: operations,
             stages: [Stage(name: stageName, variables: variables)], location: location
         )
+        api.models = models
         var headers: [(name: String, value: String)] = []
         for (name, value) in body["headers"]?.objectValue ?? [:] { if let text = value.stringValue { headers.append((name, text)) } }
         for (name, values) in body["multiValueHeaders"]?.objectValue ?? [:] {

@@ -13,12 +13,13 @@ public struct OpenAPIReader {
         "openapi", "swagger", "info", "servers", "paths", "components", "tags", "externalDocs",
         "host", "basePath", "schemes", "consumes", "produces", "definitions", "parameters", "responses",
         "securityDefinitions", "security", binaryMediaTypesKey, "x-amazon-apigateway-gateway-responses",
+        "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator",
     ]
     static let pathItemKeys: Set<String> = Set(methods + [anyMethod, "parameters", "summary", "description", "servers", "trace"])
     static let operationKeys: Set<String> = [
         "parameters", "requestBody", "responses", "security", "operationId", "summary", "description",
         "tags", "deprecated", "externalDocs", "consumes", "produces", "schemes", "servers", "callbacks",
-        integrationKey,
+        integrationKey, "x-amazon-apigateway-request-validator",
     ]
     static let integrationKeys: Set<String> = [
         "type", "uri", "httpMethod", "requestParameters", "requestTemplates", "passthroughBehavior",
@@ -62,6 +63,15 @@ public struct OpenAPIReader {
             api.binaryMediaTypes = types.compactMap { sink.string($0, "a binary media type") }
         }
         api.authorizers = readAuthorizers()
+        for (name, schema) in (root["components"]?["schemas"] ?? root["definitions"])?.members ?? [] {
+            api.models[name] = schema.json
+        }
+        // Request validators: the document's default, overridden per operation.
+        var validators: [String: (body: Bool, parameters: Bool)] = [:]
+        for (name, node) in root["x-amazon-apigateway-request-validators"]?.members ?? [] {
+            validators[name] = (node["validateRequestBody"]?.scalar == "true", node["validateRequestParameters"]?.scalar == "true")
+        }
+        let defaultValidator = root["x-amazon-apigateway-request-validator"]?.scalar
         for (type, node) in root["x-amazon-apigateway-gateway-responses"]?.members ?? [] {
             var definition = GatewayResponseDefinition()
             if let code = node["statusCode"]?.scalar { definition.statusCode = Int(code) }
@@ -72,6 +82,18 @@ public struct OpenAPIReader {
         let authorizerNames = Set(api.authorizers.map(\.name))
         for (path, item) in sink.mapping(root["paths"], "paths") ?? [] {
             api.operations += readPathItem(path: path, item: item)
+        }
+        for index in api.operations.indices {
+            let name = api.operations[index].extensions["x-amazon-apigateway-request-validator"]?.stringValue ?? defaultValidator
+            guard let name else { continue }
+            guard let validator = validators[name] else {
+                sink.error("the request validator '\(name)' is not defined in x-amazon-apigateway-request-validators", at: root["x-amazon-apigateway-request-validators"] ?? root)
+                continue
+            }
+            api.operations[index].validation = RequestValidation(
+                validateParameters: validator.parameters, validateBody: validator.body,
+                bodySchema: api.operations[index].extensions["x-portico-body-schema"])
+            api.operations[index].extensions["x-portico-body-schema"] = nil
         }
         // A document-wide requirement applies to every operation that names none.
         if let security = root["security"], let requirements = security.items, !requirements.isEmpty {
@@ -256,6 +278,12 @@ public struct OpenAPIReader {
         operation.parameters = parameters
         for (key, value) in members where key.hasPrefix("x-amazon-apigateway-") && key != Self.integrationKey {
             operation.extensions[key] = value.json
+        }
+        // The JSON body's schema: OAS 3 `requestBody`, Swagger 2 an `in: body` parameter.
+        if let schema = node["requestBody"]?["content"]?["application/json"]?["schema"] {
+            operation.extensions["x-portico-body-schema"] = schema.json
+        } else if let body = node["parameters"]?.items?.first(where: { $0["in"]?.scalar == "body" }), let schema = body["schema"] {
+            operation.extensions["x-portico-body-schema"] = schema.json
         }
         if let security = node["security"], let requirements = security.items, !requirements.isEmpty {
             operation.extensions["security"] = security.json

@@ -20,6 +20,8 @@ public struct APIDefinition: Sendable, Hashable {
     public var authorizers: [AuthorizerDefinition] = []
     /// Customised gateway responses by type (`DEFAULT_4XX`, `MISSING_AUTHENTICATION_TOKEN`, …).
     public var gatewayResponses: [String: GatewayResponseDefinition] = [:]
+    /// Models (JSON Schema draft 4) by name, for request validation and `$ref`s.
+    public var models: [String: JSONValue] = [:]
     /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -50,6 +52,8 @@ public struct APIOperation: Sendable, Hashable {
     public var apiKeyRequired: Bool
     /// The name of the Lambda authorizer that guards this method or route, if any.
     public var authorizer: String?
+    /// What the method's request validator checks (REST).
+    public var validation: RequestValidation?
     /// Extensions and fields kept for later features (authorizers, validators, …).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -192,5 +196,20 @@ public struct GatewayResponseDefinition: Sendable, Hashable {
         self.statusCode = statusCode
         self.responseParameters = responseParameters
         self.responseTemplates = responseTemplates
+    }
+}
+
+/// A method's request validation (`x-amazon-apigateway-request-validator`): required parameters
+/// and a body model.
+public struct RequestValidation: Sendable, Hashable {
+    public var validateParameters: Bool
+    public var validateBody: Bool
+    /// The body's schema for `application/json` (a model or an inline schema).
+    public var bodySchema: JSONValue?
+
+    public init(validateParameters: Bool, validateBody: Bool, bodySchema: JSONValue? = nil) {
+        self.validateParameters = validateParameters
+        self.validateBody = validateBody
+        self.bodySchema = bodySchema
     }
 }

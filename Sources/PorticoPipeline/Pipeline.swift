@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import PorticoModel
 
@@ -28,7 +29,12 @@ public enum Pipeline {
         case authorize(AuthorizerCall)
         /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
+        /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
+        indirect case validate(JSONSchema, then: Decision)
         case fail(GatewayError)
+        /// A failure AWS words per request: `message` is the client's, `validationErrors` the
+        /// `$context.error.validationErrorString` of a customised gateway response.
+        case reject(GatewayError, message: String, validationErrors: String)
     }
 
     /// What is known of a request once it is routed: for the response headers, logs and metrics.
@@ -52,7 +58,8 @@ public enum Pipeline {
     public static func decide<Head: RequestHead>(
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
-        epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil
+        epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
+        bodyValidated: Bool = false
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -107,6 +114,34 @@ public enum Pipeline {
             case .success(let call): return .authorize(call)
             case .failure(let error): return .fail(error)
             }
+        }
+
+        // Request validation: required parameters now, the body once it is in.
+        var bodySchema: JSONSchema?
+        if let validator = match.route.validator {
+            let missing = validator.requiredParameters.filter { parameter in
+                switch parameter.location {
+                case .query: return QueryString.first(parameter.name, in: query) == nil
+                case .header: return head.field(named: parameter.name) == nil
+                default: return false
+                }
+            }.map { $0.name }
+            if !missing.isEmpty {
+                let message = "Missing required request parameters: [\(missing.joined(separator: ", "))]"
+                return .reject(.badRequestParameters, message: message, validationErrors: message)
+            }
+            // AWS checks the body against the model of its content type; Portico's models are
+            // for JSON, which is also what a request without a Content-Type is taken to be.
+            let contentType = head.field("content-type").map { $0.split(separator: ";", omittingEmptySubsequences: false)[0].trimmingSpaces().lowercased() }
+            if contentType == nil || contentType == "application/json" { bodySchema = validator.bodySchema }
+        }
+        if let bodySchema, !bodyValidated {
+            // The rest of the decision, to follow once the body has passed.
+            let next = decide(
+                head: head, path: path, query: query, requestID: requestID, sourceIP: sourceIP, forwarded: forwarded,
+                gateway: gateway, routed: &routed, epochMillis: epochMillis, protocolName: protocolName,
+                authorization: authorization, bodyValidated: true)
+            return .validate(bodySchema, then: next)
         }
 
         // 5–7. integration

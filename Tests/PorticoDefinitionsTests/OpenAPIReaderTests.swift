@@ -97,12 +97,12 @@ import Testing
         let (api, diagnostics) = read(text)
         let unsupported = diagnostics.filter { $0.severity == .unsupported }.map(\.message)
         #expect(unsupported.contains { $0.contains("x-amazon-apigateway-policy") })
-        #expect(unsupported.contains { $0.contains("x-amazon-apigateway-request-validators") })
-        #expect(unsupported.contains { $0.contains("x-amazon-apigateway-request-validator ") })
+        #expect(!unsupported.contains { $0.contains("x-amazon-apigateway-request-validator") }, "request validators are implemented")
         #expect(unsupported.contains { $0.contains("API keys on GET /a") })
         let operation = try #require(api?.operations.first)
         #expect(operation.apiKeyRequired)
         #expect(operation.extensions["x-amazon-apigateway-request-validator"] == .string("all"))
+        #expect(operation.validation == RequestValidation(validateParameters: false, validateBody: true))
         #expect(api?.extensions["x-amazon-apigateway-policy"] != nil)
     }
 

@@ -19,6 +19,18 @@ import Testing
                   - {name: rest, id: restapi1, type: REST, definition: rest.yaml, stages: [{name: prod, variables: {up: "127.0.0.1:\(upstreamPort)"}}]}
                   - {name: http, id: httpapi1, type: HTTP, definition: http.yaml}
                   - {name: mapped, id: mapped1, type: REST, definition: mapped.yaml, stages: [{name: live}]}
+                  - {name: checked, id: checked1, type: REST, definition: checked.yaml, stages: [{name: v}]}
+                  - {name: shaped, id: shaped1, type: REST, definition: shaped.yaml, stages: [{name: s}]}
+                """,
+            "checked.yaml": validatedDefinition(upstreamPort: upstreamPort),
+            "shaped.yaml": validatedDefinition(upstreamPort: upstreamPort) + """
+                x-amazon-apigateway-gateway-responses:
+                  BAD_REQUEST_BODY:
+                    statusCode: 422
+                    responseTemplates: {application/json: '{"problem": "$context.error.validationErrorString"}'}
+                  BAD_REQUEST_PARAMETERS:
+                    responseTemplates: {application/json: '{"problem": $context.error.messageString}'}
+
                 """,
             "rest.yaml": """
                 openapi: 3.0.1
@@ -96,6 +108,53 @@ import Testing
         ]
     }
 
+    /// An API with request validators: a body model by `$ref`, required query and header
+    /// parameters, a body-only validator on a MOCK, and a method without validation.
+    static func validatedDefinition(upstreamPort: Int) -> String {
+        """
+        openapi: 3.0.1
+        info: {title: checked, version: "1"}
+        x-amazon-apigateway-request-validators:
+          all: {validateRequestBody: true, validateRequestParameters: true}
+          body-only: {validateRequestBody: true, validateRequestParameters: false}
+        x-amazon-apigateway-request-validator: all
+        components:
+          schemas:
+            Order:
+              type: object
+              required: [name, quantity]
+              properties:
+                name: {type: string, minLength: 1}
+                quantity: {type: integer, minimum: 1}
+                tags: {type: array, items: {$ref: "#/components/schemas/Tag"}}
+            Tag: {type: string, enum: [red, blue]}
+        paths:
+          /orders:
+            post:
+              parameters:
+                - {name: region, in: query, required: true, schema: {type: string}}
+                - {name: x-client, in: header, required: true, schema: {type: string}}
+                - {name: note, in: query, schema: {type: string}}
+              requestBody:
+                content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}
+              x-amazon-apigateway-integration: {type: http_proxy, httpMethod: POST, uri: "http://127.0.0.1:\(upstreamPort)/echo/orders"}
+          /quick:
+            post:
+              x-amazon-apigateway-request-validator: body-only
+              parameters:
+                - {name: region, in: query, required: true, schema: {type: string}}
+              requestBody:
+                content: {application/json: {schema: {type: object, required: [ok], properties: {ok: {type: boolean}}}}}
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates: {application/json: '{"statusCode": #if($input.path(''$.ok''))200#{else}409#end}'}
+                responses:
+                  "409": {statusCode: "409", responseTemplates: {application/json: '{"ok": false}'}}
+                  default: {statusCode: "200", responseTemplates: {application/json: '{"ok": true}'}}
+
+        """
+    }
+
     func withGateway(limits: String = "", _ body: (TestGateway, FakeUpstream) async throws -> Void) async throws {
         let upstream = try await FakeUpstream.start(group: Self.group)
         let gateway = try await TestGateway.start(files: Self.project(upstreamPort: upstream.port, limits: limits))
@@ -137,6 +196,51 @@ import Testing
             let refused = try client.request("POST", "/live/things", headers: [("Content-Type", "text/plain")], body: "x")
             #expect(refused.status == 415)
             #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func requestValidatorsCheckParametersAndBodies() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let json = [("Content-Type", "application/json"), ("x-client", "t")]
+            let good = #"{"name": "tea", "quantity": 2, "tags": ["red"]}"#
+            let passed = try client.request("POST", "/v/orders?region=eu", headers: json, body: good)
+            #expect(passed.status == 200)
+            #expect(passed.text.contains("body=" + good), "the validated body goes upstream unchanged: \(passed.text)")
+
+            let missing = try client.request("POST", "/v/orders", headers: [("Content-Type", "application/json")], body: good)
+            #expect(missing.status == 400)
+            #expect(missing.text == #"{"message": "Missing required request parameters: [x-client, region]"}"# || missing.text == #"{"message": "Missing required request parameters: [region, x-client]"}"#, "\(missing.text)")
+            #expect(missing.header("x-amzn-ErrorType") == "BadRequestException")
+
+            for bad in [#"{"name": "tea"}"#, #"{"name": "", "quantity": 2}"#, #"{"name": "tea", "quantity": 0.5}"#, #"{"name": "tea", "quantity": 1, "tags": ["green"]}"#, "not json", "[1]"] {
+                let refused = try client.request("POST", "/v/orders?region=eu", headers: json, body: bad)
+                #expect(refused.status == 400, "\(bad)")
+                #expect(refused.text == #"{"message": "Invalid request body"}"#, "\(bad)")
+            }
+            // Only JSON bodies have a model: another content type is not checked, as on AWS.
+            let plain = try client.request("POST", "/v/orders?region=eu", headers: [("Content-Type", "text/plain"), ("x-client", "t")], body: "anything")
+            #expect(plain.status == 200)
+
+            // Body-only validator: parameters are not checked; the MOCK runs after the body passed.
+            let mocked = try client.request("POST", "/v/quick", headers: [("Content-Type", "application/json")], body: #"{"ok": true}"#)
+            #expect(mocked.status == 200)
+            #expect(mocked.text == #"{"ok": true}"#)
+            let conflict = try client.request("POST", "/v/quick", headers: [("Content-Type", "application/json")], body: #"{"ok": false}"#)
+            #expect(conflict.status == 409)
+            let wrong = try client.request("POST", "/v/quick", headers: [("Content-Type", "application/json")], body: #"{"ok": "yes"}"#)
+            #expect(wrong.status == 400)
+            // The connection stays usable after a refused body.
+            #expect(try client.request("POST", "/v/quick", headers: [("Content-Type", "application/json")], body: #"{"ok": true}"#).status == 200)
+
+            // Customised gateway responses see the validation errors.
+            let shaped = try client.request("POST", "/s/orders?region=eu", headers: json, body: #"{"name": "tea", "quantity": "2"}"#)
+            #expect(shaped.status == 422)
+            #expect(shaped.text.contains(#"{"problem": "[instance type (string) does not match any allowed primitive type"#), "\(shaped.text)")
+            #expect(shaped.text.contains("(at /quantity)"), "\(shaped.text)")
+            let shapedMissing = try client.request("POST", "/s/orders?region=eu", headers: [("Content-Type", "application/json")], body: good)
+            #expect(shapedMissing.status == 400)
+            #expect(shapedMissing.text == #"{"problem": "Missing required request parameters: [x-client]"}"#, "\(shapedMissing.text)")
         }
     }
 

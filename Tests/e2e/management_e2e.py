@@ -494,6 +494,55 @@ apis: []
         portico.stop()
 
 
+def request_validation_with_boto3(backend_port):
+    """Models and request validators through boto3, enforced by the data plane; import and export keep them."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="validated")
+        api_id, root = api["id"], api["rootResourceId"]
+        apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema=json.dumps({
+            "$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}}}))
+        validator = apigw.create_request_validator(restApiId=api_id, name="all", validateRequestBody=True, validateRequestParameters=True)
+        pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")
+        apigw.put_method(restApiId=api_id, resourceId=pets["id"], httpMethod="POST", authorizationType="NONE",
+                         requestValidatorId=validator["id"], requestModels={"application/json": "Pet"},
+                         requestParameters={"method.request.querystring.owner": True, "method.request.header.x-trace": False})
+        apigw.put_integration(restApiId=api_id, resourceId=pets["id"], httpMethod="POST", type="HTTP_PROXY",
+                              integrationHttpMethod="POST", uri=f"http://127.0.0.1:{backend_port}/pets")
+        apigw.create_deployment(restApiId=api_id, stageName="test")
+        base = f"/restapis/{api_id}/test/_user_request_/pets"
+
+        status, body = request(port, "POST", base + "?owner=ada", body=b'{"name": "Rex", "age": 3}')
+        expect(status == 200 and json.loads(body)["path"].startswith("/pets"), f"a valid request passes: {status} {body}")
+        status, body = request(port, "POST", base, body=b'{"name": "Rex"}')
+        expect(status == 400 and json.loads(body) == {"message": "Missing required request parameters: [owner]"}, f"missing parameter: {status} {body}")
+        status, body = request(port, "POST", base + "?owner=ada", body=b'{"age": -1}')
+        expect(status == 400 and json.loads(body) == {"message": "Invalid request body"}, f"invalid body: {status} {body}")
+
+        invoked = apigw.test_invoke_method(restApiId=api_id, resourceId=pets["id"], httpMethod="POST", pathWithQueryString="/pets?owner=ada", body='{"name": 5}')
+        expect(invoked["status"] == 400, f"test invoke validates too: {invoked}")
+
+        exported = json.loads(apigw.get_export(restApiId=api_id, stageName="test", exportType="oas30",
+                                               parameters={"extensions": "integrations"}, accepts="application/json")["body"].read())
+        expect(exported["x-amazon-apigateway-request-validators"]["all"] == {"validateRequestBody": True, "validateRequestParameters": True},
+               f"validators exported: {exported.get('x-amazon-apigateway-request-validators')}")
+        operation = exported["paths"]["/pets"]["post"]
+        expect(operation["x-amazon-apigateway-request-validator"] == "all", f"method validator exported: {operation}")
+        expect(operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Pet"}, f"model exported: {operation}")
+
+        imported = apigw.import_rest_api(body=json.dumps(exported).encode())
+        expect(sorted(m["name"] for m in apigw.get_models(restApiId=imported["id"])["items"]) == ["Pet"], "the model is imported")
+        expect([v["name"] for v in apigw.get_request_validators(restApiId=imported["id"])["items"]] == ["all"], "the validator is imported")
+        apigw.create_deployment(restApiId=imported["id"], stageName="copy")
+        status, body = request(port, "POST", f"/restapis/{imported['id']}/copy/_user_request_/pets?owner=ada", body=b'{"age": 1}')
+        expect(status == 400 and json.loads(body) == {"message": "Invalid request body"}, f"the imported copy validates: {status} {body}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -505,10 +554,11 @@ def main():
         lambda: canary_and_custom_domains(backend_port),
         lambda: portico_cli_import_deploy_export(backend_port),
         custom_domain_certificate_by_sni,
+        lambda: request_validation_with_boto3(backend_port),
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
              "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export",
-             "custom_domain_certificate_by_sni"]
+             "custom_domain_certificate_by_sni", "request_validation_with_boto3"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

@@ -56,9 +56,10 @@ public struct Compiler {
                     plan = .unavailable(.authorizerFailure, reason: "the authorizer '\(name)' cannot be used")
                 }
             }
+            let validator = CompiledValidator.compile(operation, models: api.models, report: { report($0) })
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,
-                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer
+                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator
             )
             do throws(RouteTableBuilder.Conflict) {
                 try builder.add(route, path: operation.path)

@@ -28,9 +28,12 @@ public final class CustomGatewayResponses: Sendable {
 
     /// The customised response for `error`, or nil when neither its type nor its class's default
     /// is customised (then AWS's own answer stands).
-    public func response(for error: GatewayError, apiType: APIType, limits: Limits, context: VelocityMap?) -> PreparedResponse? {
+    public func response(
+        for error: GatewayError, apiType: APIType, limits: Limits, context: VelocityMap?,
+        message: String? = nil, validationErrors: String = ""
+    ) -> PreparedResponse? {
         let type = Self.type(of: error)
-        let standard = error.response(for: apiType, limits: limits)
+        let standard = error.response(for: apiType, limits: limits, message: message)
         let fallback = standard.status.code >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"
         guard let entry = byType[type] ?? byType[fallback] else { return nil }
         let status = entry.status.map { HTTPResponseStatus(statusCode: $0) } ?? standard.status
@@ -39,10 +42,10 @@ public final class CustomGatewayResponses: Sendable {
         guard let chosen = entry.templates.first(where: { $0.contentType == "application/json" }) ?? entry.templates.first else {
             return PreparedResponse(status: status, headers: headers, contentType: standard.contentType, body: standard.body)
         }
-        let message = error.shape(for: apiType).message
+        let message = message ?? error.shape(for: apiType).message
         let errorMap = VelocityMap([
             ("message", .string(message)), ("messageString", .string(JSONValue.string(message).serialized)),
-            ("responseType", .string(type)), ("validationErrorString", .string("")),
+            ("responseType", .string(type)), ("validationErrorString", .string(validationErrors)),
         ])
         let contextMap = context ?? VelocityMap()
         contextMap["error"] = .map(errorMap)

@@ -12,6 +12,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     case requestHeadersTooLarge = "REQUEST_HEADER_FIELDS_TOO_LARGE"
     case badRequest = "BAD_REQUEST"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+    /// A request validator found a required parameter missing.
+    case badRequestParameters = "BAD_REQUEST_PARAMETERS"
+    /// A request validator found the body invalid against its model.
+    case badRequestBody = "BAD_REQUEST_BODY"
     case forbidden = "ACCESS_DENIED"
     /// A function failed, answered malformed, or could not run: 502 on REST APIs, 500 on HTTP APIs.
     case functionFailure = "FUNCTION_FAILURE"
@@ -49,6 +53,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
             return (431, "Request Header Fields Too Large", "RequestHeaderFieldsTooLargeException")
         case (.badRequest, _):
             return (400, "Bad Request", "BadRequestException")
+        case (.badRequestParameters, _):
+            return (400, "Missing required request parameters", "BadRequestException")
+        case (.badRequestBody, _):
+            return (400, "Invalid request body", "BadRequestException")
         case (.unsupportedMediaType, _):
             return (415, "Unsupported Media Type", "BadRequestException")
         case (.forbidden, _):

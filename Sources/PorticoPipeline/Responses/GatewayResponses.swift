@@ -6,7 +6,8 @@ extension GatewayError {
     /// The response AWS sends for this error: REST bodies are `{"message": "…"}` (AWS's default
     /// template puts a space after the colon), HTTP API bodies are compact. Request-size errors come
     /// from AWS's front door as plain text, not as gateway responses.
-    public func response(for type: APIType, limits: Limits) -> PreparedResponse {
+    /// `message` replaces the standard message where AWS words it per request (validation).
+    public func response(for type: APIType, limits: Limits, message: String? = nil) -> PreparedResponse {
         switch self {
         case .requestTooLarge where type == .rest:
             return PreparedResponse(
@@ -22,12 +23,12 @@ extension GatewayError {
                 status: .internalServerError, headers: [("x-amzn-ErrorType", "AuthorizerConfigurationException")],
                 contentType: "application/json", body: ByteBuffer(string: "{\"message\": null}"))
         default:
-            let (status, message, errorType) = shape(for: type)
+            let (status, standard, errorType) = shape(for: type)
             let separator = type == .rest ? ": " : ":"
             return PreparedResponse(
                 status: HTTPResponseStatus(statusCode: status), headers: [("x-amzn-ErrorType", errorType)],
                 contentType: "application/json",
-                body: ByteBuffer(string: "{\"message\"\(separator)\"\(message)\"}"))
+                body: ByteBuffer(string: "{\"message\"\(separator)\(JSONValue.string(message ?? standard).serialized)}"))
         }
     }
 }

@@ -13,11 +13,14 @@ public final class CompiledRoute: Sendable {
     public let apiKeyRequired: Bool
     /// The Lambda authorizer that guards the route.
     public let authorizer: CompiledAuthorizer?
+    /// The method's request validator, when it checks anything.
+    public let validator: CompiledValidator?
     /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
     public let resourceID: String
 
-    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil) {
+    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil) {
         self.authorizer = authorizer
+        self.validator = validator
         self.resourcePath = resourcePath
         self.method = method
         self.routeKey = resourcePath.isEmpty ? "$default" : "\(method) \(resourcePath)"

@@ -19,6 +19,8 @@ final class Exchange {
         case authorizing
         /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
         case forwardTemplated(HTTPPlan, UpstreamRequest)
+        /// A request validator checks the body: collected, validated, then the decision goes on.
+        case validating(JSONSchema, Pipeline.Decision)
     }
 
     let method: HTTPMethod

@@ -93,6 +93,13 @@ final class RequestDriver: UpstreamOwner {
             writePrepared(response, exchange: exchange)
         case .fail(let error):
             writeError(error, exchange: exchange)
+        case .reject(let error, let message, let validationErrors):
+            writeError(error, exchange: exchange, message: message, validationErrors: validationErrors)
+        case .validate(let schema, let next):
+            exchange.action = .validating(schema, next)
+            exchange.accept = head.field("accept")
+            exchange.contentType = head.field("content-type")
+            if expectsContinue { wire.writeContinue() }
         case .forward(let plan, let request):
             if plan.mapsResponses || request.bodyTemplate != nil {
                 exchange.mapping = request.mapping
@@ -138,7 +145,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing, .mock, .forwardTemplated:
+        case .function, .authorizing, .mock, .forwardTemplated, .validating:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -172,6 +179,10 @@ final class RequestDriver: UpstreamOwner {
         }
         if case .forwardTemplated(let plan, let request) = exchange.action {
             forwardRendered(exchange, plan: plan, request: request)
+            return
+        }
+        if case .validating(let schema, let next) = exchange.action {
+            validateBody(exchange, schema: schema, then: next)
             return
         }
         // Authorizing: the decision that follows sends the collected body on.
@@ -343,11 +354,20 @@ final class RequestDriver: UpstreamOwner {
             epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result
         )
         exchange.routed = routed
+        exchange.contentType = head.headers.first(name: "content-type")
+        proceed(decision, exchange: exchange)
+    }
+
+    /// Carries out a decision taken after the request head was handled (by an authorizer's answer
+    /// or a validated body): the body may be collected already or still arriving.
+    private func proceed(_ decision: Pipeline.Decision, exchange: Exchange) {
         switch decision {
         case .respond(let response):
             writePrepared(response, exchange: exchange)
         case .fail(let error):
             writeError(error, exchange: exchange)
+        case .reject(let error, let message, let validationErrors):
+            writeError(error, exchange: exchange, message: message, validationErrors: validationErrors)
         case .forward(let plan, let request) where request.bodyTemplate != nil:
             exchange.mapping = request.mapping
             exchange.action = .forwardTemplated(plan, request)
@@ -364,15 +384,40 @@ final class RequestDriver: UpstreamOwner {
             flushUpstream()
         case .invoke(let plan, let event, let mapping):
             exchange.action = .function(plan, event: event, mapping: mapping)
-            exchange.contentType = head.headers.first(name: "content-type")
             if exchange.requestComplete { invokeFunction(exchange, plan: plan, event: event, mapping: mapping) }
         case .mock(let plan, let seed, let contentType, let accept):
             exchange.action = .mock(plan, seed: seed, contentType: contentType, accept: accept)
             if exchange.requestComplete { answerMock(exchange, plan: plan, seed: seed, contentType: contentType, accept: accept) }
+        case .validate(let schema, let next):
+            exchange.action = .validating(schema, next)
+            if exchange.requestComplete { validateBody(exchange, schema: schema, then: next) }
         case .authorize:
             exchange.errorMessage = "the authorizer was asked twice"
             writeError(.authorizerFailure, exchange: exchange)
         }
+    }
+
+    // MARK: Validation
+
+    /// The whole body is in: check it against the method's model (AWS's 400 `Invalid request body`
+    /// when it is not JSON or breaks the schema), then carry on with the rest of the decision.
+    private func validateBody(_ exchange: Exchange, schema: JSONSchema, then next: Pipeline.Decision) {
+        let bytes = exchange.collectedBody.readableBytesView
+        let errors: [String]
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            // An empty body is validated as an empty object.
+            errors = schema.validate(.object([:]))
+        } else {
+            do { errors = schema.validate(try JSONValue.parse(bytes)) } catch {
+                errors = ["Invalid JSON in the request body: \(error)"]
+            }
+        }
+        guard errors.isEmpty else {
+            let detail = "[\(errors.joined(separator: ", "))]"
+            exchange.errorMessage = "Request body does not match model schema: \(detail)"
+            return writeError(.badRequestBody, exchange: exchange, validationErrors: detail)
+        }
+        proceed(next, exchange: exchange)
     }
 
     // MARK: Functions
@@ -684,8 +729,8 @@ final class RequestDriver: UpstreamOwner {
         completeResponse(exchange)
     }
 
-    private func writeError(_ error: GatewayError, exchange: Exchange) {
-        if exchange.errorMessage.isEmpty { exchange.errorMessage = error.shape(for: exchange.routed.apiType).message }
+    private func writeError(_ error: GatewayError, exchange: Exchange, message: String? = nil, validationErrors: String = "") {
+        if exchange.errorMessage.isEmpty { exchange.errorMessage = message ?? error.shape(for: exchange.routed.apiType).message }
         switch error {
         case .requestTooLarge, .requestHeadersTooLarge, .badRequest:
             // The rest of this request cannot be trusted or is too big to read: close after answering.
@@ -696,11 +741,13 @@ final class RequestDriver: UpstreamOwner {
             break
         }
         if let custom = exchange.routed.gatewayResponses,
-           let response = custom.response(for: error, apiType: exchange.routed.apiType, limits: exchange.gateway.limits, context: errorContext(exchange)) {
+           let response = custom.response(
+               for: error, apiType: exchange.routed.apiType, limits: exchange.gateway.limits, context: errorContext(exchange),
+               message: message, validationErrors: validationErrors) {
             writePrepared(response, exchange: exchange)
             return
         }
-        writePrepared(error.response(for: exchange.routed.apiType, limits: exchange.gateway.limits), exchange: exchange)
+        writePrepared(error.response(for: exchange.routed.apiType, limits: exchange.gateway.limits, message: message), exchange: exchange)
     }
 
     /// What a customised gateway response's template reads of `$context` (besides `error`).

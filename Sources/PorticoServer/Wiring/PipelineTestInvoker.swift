@@ -47,10 +47,20 @@ public struct PipelineTestInvoker: TestInvoker {
         var generator = RequestIDGenerator()
         var routed = Pipeline.Routed(apiType: .rest)
         let (path, query) = Pipeline.splitTarget(head.uri)
-        let decision = Pipeline.decide(
+        var decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: generator.make(), sourceIP: "test-invoke-source-ip",
             forwarded: ForwardedInfo(proto: "https", port: 443), gateway: gateway, routed: &routed
         )
+        if case .validate(let schema, let next) = decision {
+            let instance: JSONValue? = body.isEmpty ? .object([:]) : try? JSONValue.parse(body)
+            let errors = instance.map { schema.validate($0) } ?? ["Invalid JSON in the request body"]
+            if errors.isEmpty {
+                decision = next
+            } else {
+                log.append("Request body does not match model schema for content type application/json: [\(errors.joined(separator: ", "))]")
+                decision = .fail(.badRequestBody)
+            }
+        }
         switch decision {
         case .respond(let response):
             log.append("Method response body after transformations: \(String(buffer: response.body))")
@@ -59,6 +69,12 @@ public struct PipelineTestInvoker: TestInvoker {
             let response = error.response(for: .rest, limits: limits)
             log.append("Execution failed: \(error)")
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .reject(let error, let message, _):
+            let response = error.response(for: .rest, limits: limits, message: message)
+            log.append(message)
+            return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+        case .validate:
+            return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
         case .authorize:
             log.append("Lambda authorizers are skipped by test invocations, as AWS's console does")
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
