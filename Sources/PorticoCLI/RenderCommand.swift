@@ -39,6 +39,9 @@ struct Render: ParsableCommand {
     @Option(help: "A $context value, name=value (repeatable; dotted names nest).")
     var context: [String] = []
 
+    @Option(help: "Render this many more times and print the time per render (request variables built each time, as per request).")
+    var benchmark: Int?
+
     func run() throws {
         let source: String
         if template == "-" {
@@ -66,6 +69,18 @@ struct Render: ParsableCommand {
             let compiled = try Template(source)
             let output = try compiled.render(Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables))
             FileHandle.standardOutput.write(Data(output.utf8))
+            if let benchmark, benchmark > 0 {
+                let clock = ContinuousClock()
+                var bytes = 0
+                let start = clock.now
+                for _ in 0..<benchmark {
+                    bytes &+= try compiled.render(Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables)).utf8.count
+                }
+                let elapsed = clock.now - start
+                let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+                let report = "\(benchmark) renders of \(bytes / benchmark) bytes from a \(bodyBytes.count)-byte body: \(String(format: "%.2f", micros / Double(benchmark))) µs per render\n"
+                FileHandle.standardError.write(Data(report.utf8))
+            }
         } catch {
             FileHandle.standardError.write(Data("\(template):\(error.location.line):\(error.location.column): error: \(error.message)\n".utf8))
             throw ExitCode(1)

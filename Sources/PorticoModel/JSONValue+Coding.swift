@@ -68,6 +68,11 @@ extension JSONValue {
 
     /// The characters of a JSON string, escaped, without the quotes.
     public static func writeEscaped(_ value: String, to out: inout String) {
+        // Most strings need no escaping: append them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += value
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -175,7 +175,7 @@ enum Members {
             map[key] = arguments[1]
             return previous ?? .null
         case "containsKey": return .bool(arguments.first.map { map[$0.rendered] != nil } ?? false)
-        case "containsValue": return .bool(map.values.values.contains { Operators.equal($0, arguments.first) })
+        case "containsValue": return .bool(map.orderedValues.contains { Operators.equal($0, arguments.first) })
         case "remove":
             guard let key = arguments.first?.rendered else { return nil }
             let previous = map[key]
@@ -184,9 +184,9 @@ enum Members {
         case "size": return .integer(map.keys.count)
         case "isEmpty": return .bool(map.keys.isEmpty)
         case "keySet": return .list(VelocityList(map.keys.map { .string($0) }))
-        case "values": return .list(VelocityList(map.keys.map { map.values[$0]! }))
+        case "values": return .list(VelocityList(map.orderedValues))
         case "entrySet":
-            return .list(VelocityList(map.keys.map { .map(VelocityMap([("key", .string($0)), ("value", map.values[$0]!)])) }))
+            return .list(VelocityList(map.entries.map { .map(VelocityMap([("key", .string($0.key)), ("value", $0.value)])) }))
         case "toString": return .string(VelocityValue.map(map).rendered)
         default: return nil
         }

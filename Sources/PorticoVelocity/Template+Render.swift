@@ -88,7 +88,7 @@ struct Renderer {
         let items: [VelocityValue]
         switch iterable {
         case .list(let list)?: items = list.items
-        case .map(let map)?: items = map.keys.map { map.values[$0]! }
+        case .map(let map)?: items = map.orderedValues
         case nil, .null?: return
         case let other?: items = [other]
         }
@@ -103,10 +103,7 @@ struct Renderer {
                 throw .failed(Template.Error(message: "#foreach is limited to \(limits.maxIterations) iterations", location: location))
             }
             variables[name] = item
-            variables["foreach"] = .map(VelocityMap([
-                ("index", .integer(index)), ("count", .integer(index + 1)), ("hasNext", .bool(index + 1 < items.count)),
-                ("first", .bool(index == 0)), ("last", .bool(index + 1 == items.count)),
-            ]))
+            variables["foreach"] = .object(LoopState(index: index, total: items.count))
             variables["velocityCount"] = .integer(index + 1)
             do {
                 try render(body)
@@ -311,5 +308,39 @@ enum Operators {
         if let x = a.number, let y = b.number { return x == y }
         if case .bool(let x) = a, case .bool(let y) = b { return x == y }
         return a.rendered == b.rendered
+    }
+}
+
+/// `$foreach`: where a loop is (`index`, `count`, `hasNext`, `first`, `last`), as properties or as
+/// the getters Velocity also accepts (`$foreach.hasNext()`).
+final class LoopState: VelocityObject {
+    let index: Int
+    let total: Int
+
+    init(index: Int, total: Int) {
+        self.index = index
+        self.total = total
+    }
+
+    func property(_ name: String) -> VelocityValue? {
+        switch name {
+        case "index": .integer(index)
+        case "count": .integer(index + 1)
+        case "hasNext": .bool(index + 1 < total)
+        case "first": .bool(index == 0)
+        case "last": .bool(index + 1 == total)
+        default: nil
+        }
+    }
+
+    func call(_ name: String, _ arguments: [VelocityValue]) throws -> VelocityValue? {
+        guard arguments.isEmpty else { return nil }
+        switch name {
+        case "getIndex": return property("index")
+        case "getCount": return property("count")
+        case "isFirst": return property("first")
+        case "isLast": return property("last")
+        default: return property(name)
+        }
     }
 }

@@ -35,7 +35,7 @@ public enum VelocityValue: Sendable {
         case .decimal(let number): return Self.javaDouble(number)
         case .string(let text): return text
         case .list(let list): return "[" + list.items.map { $0.nested }.joined(separator: ", ") + "]"
-        case .map(let map): return "{" + map.keys.map { "\($0)=\(map.values[$0]!.nested)" }.joined(separator: ", ") + "}"
+        case .map(let map): return "{" + map.entries.map { "\($0.key)=\($0.value.nested)" }.joined(separator: ", ") + "}"
         case .object(let object): return object.rendered
         }
     }
@@ -80,22 +80,61 @@ public final class VelocityList: @unchecked Sendable {
 
 /// A Java `Map` (a `LinkedHashMap`): shared, mutable, keys in insertion order.
 public final class VelocityMap: @unchecked Sendable {
-    public private(set) var keys: [String] = []
-    public private(set) var values: [String: VelocityValue] = [:]
+    /// Members in insertion order (a `LinkedHashMap`, as JSON providers build them).
+    public private(set) var entries: [(key: String, value: VelocityValue)] = []
+    /// Positions by key, only for maps too big to search: most JSON objects have a few members,
+    /// and hashing every member of every parsed object costs more than scanning them.
+    private var positions: [String: Int]?
+    private static let indexThreshold = 12
 
     public init(_ pairs: [(String, VelocityValue)] = []) {
+        entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    public var count: Int { entries.count }
+    public var keys: [String] { entries.map(\.key) }
+    public var orderedValues: [VelocityValue] { entries.map(\.value) }
+
+    func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
+    /// Adds a member known not to be present yet (a parser's fresh object).
+    public func append(_ key: String, _ value: VelocityValue) {
+        if position(of: key) != nil {
+            self[key] = value
+            return
+        }
+        entries.append((key, value))
+        if positions != nil {
+            positions![key] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
+            reindex()
+        }
+    }
+
+    private func reindex() {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() { positions[entry.key] = index }
+        self.positions = positions
+    }
+
     public subscript(key: String) -> VelocityValue? {
-        get { values[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let newValue {
-                if values[key] == nil { keys.append(key) }
-                values[key] = newValue
-            } else if values[key] != nil {
-                keys.removeAll { $0 == key }
-                values[key] = nil
+            switch (position(of: key), newValue) {
+            case (let index?, let value?):
+                entries[index].value = value
+            case (nil, let value?):
+                append(key, value)
+            case (let index?, nil):
+                entries.remove(at: index)
+                if positions != nil { reindex() }
+            case (nil, nil):
+                break
             }
         }
     }

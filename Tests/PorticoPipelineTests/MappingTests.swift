@@ -21,7 +21,7 @@ import Testing
         ("$input.json('$..name')", #"["Ada"]"#),
         ("$input.json('$.pets[?(@.price > 200)].type')", #"["dog"]"#),
         ("$input.json('$.pets[-1].id')", "2"),
-        ("$input.json('$.pets[0:1]')", #"[{"id":1,"price":249.99,"type":"dog"}]"#),
+        ("$input.json('$.pets[0:1]')", #"[{"id":1,"type":"dog","price":249.99}]"#),  // members in document order, as AWS writes them
         ("$input.json(\"$['owner']['name']\")", #""Ada""#),
         ("$input.json('$.missing')", ""),
         ("$input.path('$.owner').name", "Ada"),

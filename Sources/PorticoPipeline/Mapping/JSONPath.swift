@@ -1,4 +1,5 @@
 import PorticoModel
+import PorticoVelocity
 
 /// JSONPath as `$input.path` and `$input.json` accept it: `$`, `.name`, `['name']`, `[n]`
 /// (negative from the end), `[*]` / `.*`, `..name` (deep scan), `[a,b]`, slices `[start:end]`, and
@@ -156,43 +157,48 @@ public struct JSONPath: Sendable {
     }
 
     /// Every value the path selects, in document order.
-    public func select(_ root: JSONValue) -> [JSONValue] {
+    public func select(_ root: VelocityValue) -> [VelocityValue] {
         var current = [root]
         for step in steps {
-            var next: [JSONValue] = []
+            var next: [VelocityValue] = []
             for value in current { next += Self.apply(step, to: value) }
             current = next
         }
         return current
     }
 
-    static func apply(_ step: Step, to value: JSONValue) -> [JSONValue] {
+    static func member(_ name: String, of value: VelocityValue) -> VelocityValue? {
+        if case .map(let map) = value { return map[name] }
+        return nil
+    }
+
+    static func apply(_ step: Step, to value: VelocityValue) -> [VelocityValue] {
         switch step {
         case .child(let name):
-            return value[name].map { [$0] } ?? []
+            return member(name, of: value).map { [$0] } ?? []
         case .index(let index):
-            guard case .array(let items) = value else { return [] }
-            let resolved = index < 0 ? items.count + index : index
-            return items.indices.contains(resolved) ? [items[resolved]] : []
+            guard case .list(let list) = value else { return [] }
+            let resolved = index < 0 ? list.items.count + index : index
+            return list.items.indices.contains(resolved) ? [list.items[resolved]] : []
         case .union(let steps):
             return steps.flatMap { apply($0, to: value) }
         case .wildcard:
             switch value {
-            case .array(let items): return items
-            case .object(let members): return members.keys.sorted().map { members[$0]! }
+            case .list(let list): return list.items
+            case .map(let map): return map.orderedValues
             default: return []
             }
         case .deep(let name):
-            var found: [JSONValue] = []
-            func walk(_ node: JSONValue) {
+            var found: [VelocityValue] = []
+            func walk(_ node: VelocityValue) {
                 switch node {
-                case .object(let members):
-                    for key in members.keys.sorted() {
-                        if name == nil || key == name { found.append(members[key]!) }
-                        walk(members[key]!)
+                case .map(let map):
+                    for (key, child) in map.entries {
+                        if name == nil || key == name { found.append(child) }
+                        walk(child)
                     }
-                case .array(let items):
-                    for item in items {
+                case .list(let list):
+                    for item in list.items {
                         if name == nil { found.append(item) }
                         walk(item)
                     }
@@ -202,48 +208,51 @@ public struct JSONPath: Sendable {
             walk(value)
             return found
         case .slice(let start, let end):
-            guard case .array(let items) = value else { return [] }
-            let count = items.count
+            guard case .list(let list) = value else { return [] }
+            let count = list.items.count
             func resolve(_ bound: Int?, _ fallback: Int) -> Int {
                 guard let bound else { return fallback }
                 return min(max(bound < 0 ? count + bound : bound, 0), count)
             }
             let from = resolve(start, 0), to = resolve(end, count)
-            return from < to ? Array(items[from..<to]) : []
+            return from < to ? Array(list.items[from..<to]) : []
         case .filter(let path, let op, let literal):
-            guard case .array(let items) = value else { return [] }
-            return items.filter { item in
-                var target: JSONValue? = item
-                for member in path { target = target?[member] }
+            guard case .list(let list) = value else { return [] }
+            return list.items.filter { item in
+                var target: VelocityValue? = item
+                for name in path { target = target.flatMap { member(name, of: $0) } }
                 guard let target else { return false }
-                guard let op, let literal else { return target != .null && target != .bool(false) }
+                guard let op, let literal else {
+                    if case .bool(false) = target { return false }
+                    return !target.isNull
+                }
                 return compare(target, op, literal)
             }
         }
     }
 
-    static func compare(_ a: JSONValue, _ op: String, _ b: JSONValue) -> Bool {
+    static func compare(_ a: VelocityValue, _ op: String, _ b: JSONValue) -> Bool {
+        func order<T: Comparable>(_ x: T, _ y: T) -> Bool {
+            switch op {
+            case "==": return x == y
+            case "!=": return x != y
+            case "<": return x < y
+            case "<=": return x <= y
+            case ">": return x > y
+            default: return x >= y
+            }
+        }
         switch (a, b) {
-        case (.number(let x), .number(let y)):
-            switch op {
-            case "==": return x == y
-            case "!=": return x != y
-            case "<": return x < y
-            case "<=": return x <= y
-            case ">": return x > y
-            default: return x >= y
-            }
+        case (.integer, .number(let y)), (.decimal, .number(let y)):
+            return order(a.number!, y)
         case (.string(let x), .string(let y)):
-            switch op {
-            case "==": return x == y
-            case "!=": return x != y
-            case "<": return x < y
-            case "<=": return x <= y
-            case ">": return x > y
-            default: return x >= y
-            }
+            return order(x, y)
+        case (.bool(let x), .bool(let y)):
+            return op == "==" ? x == y : (op == "!=" ? x != y : false)
+        case (.null, .null):
+            return op == "=="
         default:
-            return op == "==" ? a == b : (op == "!=" ? a != b : false)
+            return op == "!="
         }
     }
 }

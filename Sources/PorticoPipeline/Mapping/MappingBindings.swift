@@ -27,8 +27,9 @@ public enum Mapping {
         ]
     }
 
-    /// JSON into template values: objects are maps (keys in document order is not kept by
-    /// `JSONValue`, so sorted), arrays lists, integral numbers integers.
+    /// JSON into template values: objects are maps (`JSONValue` keeps no member order, so keys
+    /// are sorted), arrays lists, integral numbers integers. Request and response bodies keep
+    /// their order: `MappingJSON` parses them.
     public static func velocity(_ json: JSONValue) -> VelocityValue {
         switch json {
         case .null: return .null
@@ -41,32 +42,19 @@ public enum Mapping {
         case .object(let members): return .map(VelocityMap(members.keys.sorted().map { ($0, velocity(members[$0]!)) }))
         }
     }
-
-    /// Template values back to JSON (for `$input.json` and `$util.toJson`-style output).
-    public static func json(_ value: VelocityValue) -> JSONValue {
-        switch value {
-        case .null, .object: return .null
-        case .bool(let flag): return .bool(flag)
-        case .integer(let number): return .number(Double(number))
-        case .decimal(let number): return .number(number)
-        case .string(let text): return .string(text)
-        case .list(let list): return .array(list.items.map(json))
-        case .map(let map): return .object(Dictionary(uniqueKeysWithValues: map.keys.map { ($0, json(map.values[$0]!)) }))
-        }
-    }
 }
 
 /// `$input`: `body`, `json(path)`, `path(path)`, `params()`, `params(name)`.
 public final class InputObject: VelocityObject, @unchecked Sendable {
     let input: MappingInput
-    private var parsed: JSONValue??
+    private var parsed: VelocityValue??
 
     init(_ input: MappingInput) { self.input = input }
 
     /// The body as JSON, parsed once; an empty body reads as `{}` and a body that is not JSON as null.
-    var document: JSONValue? {
+    var document: VelocityValue? {
         if let parsed { return parsed }
-        let value: JSONValue? = input.body.isEmpty ? .object([:]) : try? JSONValue.parse(input.body)
+        let value: VelocityValue? = input.body.isEmpty ? .map(VelocityMap()) : try? MappingJSON.parse(input.body)
         parsed = .some(value)
         return value
     }
@@ -84,10 +72,10 @@ public final class InputObject: VelocityObject, @unchecked Sendable {
             let found = path.select(document)
             if name == "json" {
                 if found.isEmpty { return .string("") }
-                return .string((path.isDefinite ? found[0] : .array(found)).serialized)
+                return .string(MappingJSON.serialize(path.isDefinite ? found[0] : .list(VelocityList(found))))
             }
-            if path.isDefinite { return found.first.map(Mapping.velocity) ?? .null }
-            return .list(VelocityList(found.map(Mapping.velocity)))
+            if path.isDefinite { return found.first ?? .null }
+            return .list(VelocityList(found))
         case "params":
             if let wanted = arguments.first?.rendered {
                 // Path, then query string, then header, as AWS looks a name up.
@@ -119,7 +107,7 @@ public final class UtilObject: VelocityObject, @unchecked Sendable {
         switch name {
         case "escapeJavaScript": return .string(Self.escapeJavaScript(text))
         case "parseJson":
-            do { return Mapping.velocity(try JSONValue.parse(text)) } catch {
+            do { return try MappingJSON.parse(Array(text.utf8)) } catch {
                 throw JavaException("Unexpected character in the JSON given to $util.parseJson: \(error)")
             }
         case "urlEncode": return .string(Self.urlEncode(text))

@@ -74,7 +74,7 @@ public struct MappingSeed: @unchecked Sendable {
         }
         var headers: [(String, String)] = []
         if case .map(let fields)? = override["header"] {
-            for key in fields.keys { headers.append((key, fields.values[key]!.rendered)) }
+            for (key, value) in fields.entries { headers.append((key, value.rendered)) }
         }
         return (status, headers)
     }
