@@ -182,8 +182,11 @@ public enum Pipeline {
                 case .failure(let error): return .fail(error)
                 }
             }
-            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil) {
+            let contentType = head.field("content-type")
+            let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
+            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil) {
             case .success(var request):
+                request.bodyConversion = conversion
                 if let template {
                     request.bodyTemplate = template
                     request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)

@@ -59,7 +59,22 @@ struct Parser {
         while let byte = peek() {
             switch byte {
             case UInt8(ascii: "\\"):
-                // `\$ref` and `\#directive` are literal; other backslashes are text.
+                // Backslashes before a reference: Velocity decides when rendering, by whether the
+                // reference is defined (`\$x` is `$x` when it is, `\$x` when it is not).
+                var run = index
+                while run < bytes.count, bytes[run] == UInt8(ascii: "\\") { run += 1 }
+                if run < bytes.count, bytes[run] == UInt8(ascii: "$") {
+                    let saved = index
+                    index = run
+                    if let reference = try parseReference(inString: false) {
+                        flush()
+                        let literal = String(decoding: bytes[run..<index], as: UTF8.self)
+                        nodes.append(.escapedReference(reference, backslashes: run - saved, literal: literal))
+                        continue
+                    }
+                    index = saved
+                }
+                // `\#directive` is literal; other backslashes are text.
                 if let next = peek(1), next == UInt8(ascii: "$") || next == UInt8(ascii: "#") {
                     text.append(next)
                     index += 2
@@ -100,6 +115,11 @@ struct Parser {
                         return (nodes, directive.name, directive.start)
                     }
                     if Self.blockDirectives.contains(directive.name) || macros[directive.name] != nil {
+                        // Velocity 1.7's #set token takes the spaces before it when they are not
+                        // part of other text (after a reference, a directive, or at the start).
+                        if directive.name == "set", !text.isEmpty, text.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+                            text.removeAll()
+                        }
                         flush()
                         if let node = try parseDirective(directive.name, start: directive.start, after: directive.end) { nodes.append(node) }
                     } else {
@@ -266,6 +286,7 @@ struct Parser {
                     arguments.append(try parseUnary())
                 }
             }
+            gobbleNewline()
             return .macroCall(name: name, arguments: arguments, location: location)
         }
     }

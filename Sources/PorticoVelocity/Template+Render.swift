@@ -55,6 +55,15 @@ struct Renderer {
                 } else {
                     output += try value(of: reference)?.rendered ?? ""
                 }
+            case .escapedReference(let reference, let backslashes, let literal):
+                // Velocity 1.7: pairs of backslashes print as one; an odd one escapes the
+                // reference. An undefined reference prints as written, backslashes and all.
+                if let value = try value(of: reference), !value.isNull {
+                    output += String(repeating: "\\", count: backslashes / 2)
+                    output += backslashes % 2 == 1 ? literal : value.rendered
+                } else {
+                    output += String(repeating: "\\", count: backslashes) + literal
+                }
             case .set(let target, let expression, let location):
                 // Velocity 1.7: a null or undefined right-hand side leaves the target unchanged.
                 guard let value = try evaluate(expression), !value.isNull else { continue }

@@ -57,6 +57,8 @@ struct Macro: Sendable {
 indirect enum Node: Sendable {
     case text(String)
     case reference(Reference)
+    /// A reference after `backslashes` backslashes; `literal` is its source text.
+    case escapedReference(Reference, backslashes: Int, literal: String)
     case set(Reference, Expression, Template.Location)
     /// `#if` / `#elseif` branches in order, then `#else`.
     case conditional([(Expression, [Node])], otherwise: [Node]?)

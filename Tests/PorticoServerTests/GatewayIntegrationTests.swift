@@ -21,6 +21,29 @@ import Testing
                   - {name: mapped, id: mapped1, type: REST, definition: mapped.yaml, stages: [{name: live}]}
                   - {name: checked, id: checked1, type: REST, definition: checked.yaml, stages: [{name: v}]}
                   - {name: shaped, id: shaped1, type: REST, definition: shaped.yaml, stages: [{name: s}]}
+                  - {name: binary, id: binary1, type: REST, definition: binary.yaml, stages: [{name: b}]}
+                """,
+            "binary.yaml": """
+                openapi: 3.0.1
+                info: {title: binary, version: "1"}
+                x-amazon-apigateway-binary-media-types: [application/octet-stream, image/*]
+                paths:
+                  /blob:
+                    get:
+                      x-amazon-apigateway-integration:
+                        {type: http, httpMethod: GET, uri: "http://127.0.0.1:\(upstreamPort)/stream/3", responses: {default: {statusCode: "200"}}}
+                  /blob-text:
+                    get:
+                      x-amazon-apigateway-integration:
+                        {type: http, httpMethod: GET, uri: "http://127.0.0.1:\(upstreamPort)/stream/3", responses: {default: {statusCode: "200", contentHandling: CONVERT_TO_TEXT}}}
+                  /upload:
+                    post:
+                      x-amazon-apigateway-integration:
+                        {type: http, httpMethod: POST, uri: "http://127.0.0.1:\(upstreamPort)/echo/upload", contentHandling: CONVERT_TO_TEXT, responses: {default: {statusCode: "200"}}}
+                  /decode:
+                    post:
+                      x-amazon-apigateway-integration:
+                        {type: http, httpMethod: POST, uri: "http://127.0.0.1:\(upstreamPort)/echo/decode", contentHandling: CONVERT_TO_BINARY, responses: {default: {statusCode: "200"}}}
                 """,
             "checked.yaml": validatedDefinition(upstreamPort: upstreamPort),
             "shaped.yaml": validatedDefinition(upstreamPort: upstreamPort) + """
@@ -241,6 +264,28 @@ import Testing
             let shapedMissing = try client.request("POST", "/s/orders?region=eu", headers: [("Content-Type", "application/json")], body: good)
             #expect(shapedMissing.status == 400)
             #expect(shapedMissing.text == #"{"problem": "Missing required request parameters: [x-client]"}"#, "\(shapedMissing.text)")
+        }
+    }
+
+    @Test func binaryMediaAndContentHandling() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            // A binary integration response: as is when the client accepts binary, else base64.
+            let raw = try client.request("GET", "/b/blob", headers: [("Accept", "application/octet-stream")])
+            #expect(raw.status == 200 && raw.text == "xxx", "\(raw.status) \(raw.text)")
+            #expect(raw.header("content-type") == "application/octet-stream")
+            let encoded = try client.request("GET", "/b/blob", headers: [("Accept", "application/json")])
+            #expect(encoded.text == "eHh4", "\(encoded.text)")
+            let converted = try client.request("GET", "/b/blob-text", headers: [("Accept", "application/octet-stream")])
+            #expect(converted.text == "eHh4", "CONVERT_TO_TEXT wins over Accept: \(converted.text)")
+            // Requests: a binary body goes upstream as base64 text, base64 text as binary.
+            let upload = try client.request("POST", "/b/upload", headers: [("Content-Type", "image/png")], body: "abc")
+            #expect(upload.text.contains("body-bytes=4\nbody=YWJj"), "\(upload.text)")
+            let decoded = try client.request("POST", "/b/decode", headers: [("Content-Type", "text/plain")], body: "aGVsbG8=")
+            #expect(decoded.text.contains("body-bytes=5\nbody=hello"), "\(decoded.text)")
+            let refused = try client.request("POST", "/b/decode", headers: [("Content-Type", "text/plain")], body: "not base64!")
+            #expect(refused.status == 500)
+            #expect(try client.request("GET", "/prod/mock").status == 200)
         }
     }
 

@@ -253,8 +253,11 @@ def responses_as_aws_reads_them(port):
     expect(status == 200 and json.loads(data) == {"hello": "world"} and dict(headers)["content-type"] == "application/json", f"2.0 plain result: {status} {data}")
     status, _, data = call(port, "GET", "/answers?kind=string", host=host)
     expect(status == 200 and data == b"just text", f"2.0 string result: {data}")
-    status, headers, data = call(port, "GET", "/prod/answers?kind=binary")
+    # REST decodes isBase64Encoded only for a client whose first Accept type is a binary media type.
+    status, headers, data = call(port, "GET", "/prod/answers?kind=binary", headers={"Accept": "application/octet-stream"})
     expect(status == 200 and data == bytes(range(256)) and dict(headers)["content-type"] == "image/png", "base64 body decoded")
+    status, _, data = call(port, "GET", "/prod/answers?kind=binary", headers={"Accept": "application/json"})
+    expect(status == 200 and base64.b64decode(data) == bytes(range(256)), f"base64 text for a text client: {data[:40]}")
     status, headers, data = call(port, "GET", "/answers?kind=multi", host=host)
     values = [v for k, v in headers]
     expect(status == 201 and data == b"made" and "a" in values and "b" in values and "c1=v1" in values, f"multi-value headers and cookies: {headers}")

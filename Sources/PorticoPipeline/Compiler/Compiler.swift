@@ -233,6 +233,11 @@ public struct Compiler {
                     headers.append((name, .literal(String(expression.dropFirst().dropLast()))))
                 } else if expression.hasPrefix("integration.response.header.") {
                     headers.append((name, .integrationHeader(String(expression.dropFirst("integration.response.header.".count)))))
+                } else if expression == "integration.response.body" || expression.hasPrefix("integration.response.body.") {
+                    let path = "$" + expression.dropFirst("integration.response.body".count)
+                    do { headers.append((name, .integrationBody(try JSONPath(path)))) } catch {
+                        report(Diagnostic(.error, "response parameter source '\(expression)': \(error.description)", at: integration.location))
+                    }
                 } else {
                     report(Diagnostic(.unsupported, "response parameter source '\(expression)' is not implemented yet", at: integration.location))
                 }
@@ -245,13 +250,23 @@ public struct Compiler {
                     report(Diagnostic(.error, "the response template for \(contentType) (status \(response.statusCode)) does not compile: \(error.message) at \(error.location)", at: integration.location))
                 }
             }
-            let entry = IntegrationResponses.Entry(
+            var entry = IntegrationResponses.Entry(
                 pattern: pattern,
                 status: HTTPResponseStatus(statusCode: code), headers: headers, bodies: bodies
             )
+            entry.contentHandling = contentHandling(response.contentHandling, at: integration.location)
             if response.isDefault { fallback = entry } else { entries.append(entry) }
         }
         return IntegrationResponses(entries: entries, fallback: fallback)
+    }
+
+    private mutating func contentHandling(_ value: String?, at location: SourceLocation) -> ContentHandling? {
+        guard let value, !value.isEmpty else { return nil }
+        guard let handling = ContentHandling(rawValue: value) else {
+            report(Diagnostic(.error, "contentHandling must be CONVERT_TO_TEXT or CONVERT_TO_BINARY, not '\(value)'", at: location))
+            return nil
+        }
+        return handling
     }
 
     private mutating func compileHTTP(
@@ -306,7 +321,9 @@ public struct Compiler {
             responses: integration.kind == .http ? compileResponses(integration) : nil,
             restAPIID: api.type == .rest ? api.id : nil,
             requestTemplates: integration.kind == .http ? compileRequestTemplates(integration) : [],
-            passthrough: integration.passthroughBehavior
+            passthrough: integration.passthroughBehavior,
+            binaryMedia: BinaryMediaTypes(api.binaryMediaTypes),
+            contentHandling: integration.kind == .http ? contentHandling(integration.contentHandling, at: integration.location) : nil
         ))
     }
 

@@ -181,12 +181,7 @@ public struct FunctionEvent: Sendable {
                 || type == "application/x-www-form-urlencoded" || type.isEmpty
             return !text || String(validating: bytes, as: UTF8.self) == nil
         }
-        return binaryMediaTypes.contains { pattern in
-            let pattern = pattern.lowercased()
-            if pattern == "*/*" { return true }
-            if pattern.hasSuffix("/*") { return type.hasPrefix(String(pattern.dropLast())) }
-            return pattern == type
-        }
+        return BinaryMediaTypes(binaryMediaTypes).matches(type)
     }
 }
 

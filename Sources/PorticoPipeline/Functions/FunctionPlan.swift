@@ -13,6 +13,8 @@ public final class FunctionPlan: Sendable {
     public let timeoutMillis: Int
     /// Content types whose bodies are sent base64-encoded (REST: the API's binary media types).
     public let binaryMediaTypes: [String]
+    /// The same, compiled for matching.
+    public let binaryMedia: BinaryMediaTypes
     /// AWS (non-proxy): responses chosen by the error message.
     public let responses: IntegrationResponses?
     /// AWS (non-proxy): request templates by content type, and what happens without one.
@@ -36,6 +38,7 @@ public final class FunctionPlan: Sendable {
         self.payloadVersion = payloadVersion
         self.timeoutMillis = timeoutMillis
         self.binaryMediaTypes = binaryMediaTypes
+        self.binaryMedia = BinaryMediaTypes(binaryMediaTypes)
         self.responses = responses
     }
 

@@ -24,7 +24,10 @@ public enum FunctionResponse {
 
     /// Proxy integrations: `statusCode`, `headers`, `multiValueHeaders`, `body`, `isBase64Encoded`
     /// (and `cookies` for 2.0). Payload 2.0 reads anything else as a 200 JSON body.
-    public static func proxy(_ outcome: FunctionOutcome, version: String) -> Result<PreparedResponse, Failure> {
+    /// `decodeBase64`: whether a body with `isBase64Encoded` is decoded. HTTP APIs always decode;
+    /// REST APIs only when the first type of the client's Accept is a binary media type, and
+    /// otherwise send the base64 text as it is (AWS).
+    public static func proxy(_ outcome: FunctionOutcome, version: String, decodeBase64: Bool = true) -> Result<PreparedResponse, Failure> {
         switch outcome {
         case .timeout: return .failure(Failure(error: .integrationTimeout, reason: "the function timed out"))
         case .throttled: return .failure(Failure(error: .throttled, reason: "no function instance is free and the queue is full"))
@@ -45,7 +48,7 @@ public enum FunctionResponse {
             guard case .object(let members)? = value else {
                 return .failure(Failure(error: .functionFailure, reason: "Malformed Lambda proxy response: not a JSON object"))
             }
-            return parseProxy(members, version: version)
+            return parseProxy(members, version: version, decodeBase64: decodeBase64)
         }
     }
 
@@ -55,7 +58,7 @@ public enum FunctionResponse {
         public var reason: String
     }
 
-    static func parseProxy(_ members: [String: JSONValue], version: String) -> Result<PreparedResponse, Failure> {
+    static func parseProxy(_ members: [String: JSONValue], version: String, decodeBase64: Bool = true) -> Result<PreparedResponse, Failure> {
         func malformed(_ why: String) -> Result<PreparedResponse, Failure> {
             .failure(Failure(error: .functionFailure, reason: "Malformed Lambda proxy response: \(why)"))
         }
@@ -95,7 +98,7 @@ public enum FunctionResponse {
         var body: [UInt8] = []
         switch members["body"] {
         case .string(let text):
-            if members["isBase64Encoded"]?.boolValue == true {
+            if members["isBase64Encoded"]?.boolValue == true, decodeBase64 {
                 guard let decoded = Base64.decode(text) else { return malformed("isBase64Encoded is true but body is not base64") }
                 body = decoded
             } else {

@@ -35,14 +35,21 @@ public final class HTTPPlan: Sendable {
     /// HTTP (non-proxy): request templates by content type, and what happens without one.
     public let requestTemplates: [(contentType: String, body: ResponseBody)]
     public let passthrough: Integration.PassthroughBehavior
+    /// The API's binary media types, for `contentHandling` (HTTP non-proxy).
+    public let binaryMedia: BinaryMediaTypes
+    /// The integration request's `contentHandling`.
+    public let contentHandling: ContentHandling?
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
         timeout: TimeAmount, timeoutMillis: Int, pathMappings: [String: ValueSource],
         queryMappings: [(name: String, source: ValueSource)], headerMappings: [(name: String, source: ValueSource)],
         responses: IntegrationResponses?, restAPIID: String?,
-        requestTemplates: [(contentType: String, body: ResponseBody)] = [], passthrough: Integration.PassthroughBehavior = .whenNoMatch
+        requestTemplates: [(contentType: String, body: ResponseBody)] = [], passthrough: Integration.PassthroughBehavior = .whenNoMatch,
+        binaryMedia: BinaryMediaTypes = BinaryMediaTypes([]), contentHandling: ContentHandling? = nil
     ) {
+        self.binaryMedia = binaryMedia
+        self.contentHandling = contentHandling
         self.requestTemplates = requestTemplates
         self.passthrough = passthrough
         self.isProxy = isProxy
@@ -58,7 +65,8 @@ public final class HTTPPlan: Sendable {
         self.responses = responses
         self.restAPIID = restAPIID
         let entries = (responses?.entries ?? []) + (responses?.fallback.map { [$0] } ?? [])
-        self.mapsResponses = !isProxy && entries.contains { !$0.bodies.isEmpty }
+        // Buffered when a template, a body-read header or a binary conversion may change the body.
+        self.mapsResponses = !isProxy && (!binaryMedia.isEmpty || entries.contains { !$0.bodies.isEmpty || $0.contentHandling != nil || $0.readsBody })
     }
 
     /// The request head to send upstream, written as bytes, or the gateway error that stops it.
@@ -218,6 +226,12 @@ public struct UpstreamRequest: Sendable {
     /// HTTP (non-proxy) with a request template: the body is collected and rendered first; the
     /// head then still needs its framing (`withBody`).
     public var bodyTemplate: ResponseBody?
+    /// HTTP (non-proxy) whose `contentHandling` converts this request's body: collected and
+    /// converted first (before a template reads it).
+    public var bodyConversion: ContentHandling?
+
+    /// Whether the body is collected before anything goes upstream.
+    public var collectsBody: Bool { bodyTemplate != nil || bodyConversion != nil }
 
     /// The finished head and body for a rendered request template.
     public func withBody(_ body: ByteBuffer) -> UpstreamRequest {

@@ -75,7 +75,7 @@ final class Exchange {
     /// HTTP (non-proxy) with a response template: what the template reads of the request, and the
     /// response to render once the integration's body is in.
     var mapping: MappingSeed?
-    var mappedResponse: (status: HTTPResponseStatus, headers: [(String, String)], contentType: String, body: ResponseBody)?
+    var mappedResponse: (entry: IntegrationResponses.Entry, plan: HTTPPlan, fields: [(name: String, value: String)])?
     var responseBuffer = ByteBuffer()
 
     init(

@@ -101,12 +101,13 @@ final class RequestDriver: UpstreamOwner {
             exchange.contentType = head.field("content-type")
             if expectsContinue { wire.writeContinue() }
         case .forward(let plan, let request):
-            if plan.mapsResponses || request.bodyTemplate != nil {
+            if plan.mapsResponses || request.collectsBody {
                 exchange.mapping = request.mapping
                 exchange.accept = head.field("accept")
+                exchange.contentType = head.field("content-type")
             }
             if expectsContinue { wire.writeContinue() }
-            if request.bodyTemplate != nil {
+            if request.collectsBody {
                 exchange.action = .forwardTemplated(plan, request)
             } else {
                 exchange.action = .forward(plan)
@@ -368,7 +369,7 @@ final class RequestDriver: UpstreamOwner {
             writeError(error, exchange: exchange)
         case .reject(let error, let message, let validationErrors):
             writeError(error, exchange: exchange, message: message, validationErrors: validationErrors)
-        case .forward(let plan, let request) where request.bodyTemplate != nil:
+        case .forward(let plan, let request) where request.collectsBody:
             exchange.mapping = request.mapping
             exchange.action = .forwardTemplated(plan, request)
             if exchange.requestComplete { forwardRendered(exchange, plan: plan, request: request) }
@@ -426,16 +427,30 @@ final class RequestDriver: UpstreamOwner {
     /// the body itself as the event; then writes what the result maps to.
     /// HTTP (non-proxy) with a request template: the rendered body goes upstream with its length.
     private func forwardRendered(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
-        let body = Array(exchange.collectedBody.readableBytesView)
+        var body = Array(exchange.collectedBody.readableBytesView)
         exchange.collectedBody = ByteBuffer()
+        if let handling = request.bodyConversion {
+            guard let converted = plan.binaryMedia.convertRequest(body, contentType: exchange.contentType, handling: handling) else {
+                exchange.errorMessage = "the request body is not base64 and cannot be converted to binary"
+                writeError(.internalError, exchange: exchange)
+                wire.flush()
+                return
+            }
+            body = converted
+        }
         let rendered: ByteBuffer
-        do {
-            rendered = try request.bodyTemplate!.render(request.mapping?.variables(body: body) ?? [:])
-        } catch {
-            exchange.errorMessage = "the request template failed: \(error)"
-            writeError(.internalError, exchange: exchange)
-            wire.flush()
-            return
+        if let template = request.bodyTemplate, request.bodyConversion != .convertToBinary {
+            do {
+                rendered = try template.render(request.mapping?.variables(body: body) ?? [:])
+            } catch {
+                exchange.errorMessage = "the request template failed: \(error)"
+                writeError(.internalError, exchange: exchange)
+                wire.flush()
+                return
+            }
+        } else {
+            // Converted to binary, a template does not apply (AWS).
+            rendered = ByteBuffer(bytes: body)
         }
         exchange.action = .forward(plan)
         if rendered.readableBytes > 0 {
@@ -484,7 +499,7 @@ final class RequestDriver: UpstreamOwner {
             guard self.exchange === exchange, !exchange.responseStarted else { return }
             exchange.integrationLatencyNanos = NIODeadline.now().uptimeNanoseconds - exchange.integrationStartNanos
             let result = plan.proxy
-                ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
+                ? FunctionResponse.proxy(outcome, version: plan.payloadVersion, decodeBase64: exchange.routed.apiType != .rest || plan.binaryMedia.acceptsBinary(accept))
                 : FunctionResponse.custom(outcome, responses: plan.responses, accept: accept, seed: mapping)
             switch result {
             case .success(let response):
@@ -568,16 +583,10 @@ final class RequestDriver: UpstreamOwner {
         if plan.isProxy {
             writeProxiedHead(head, exchange: exchange)
         } else if let entry = plan.responses?.select(String(head.status)) {
-            if plan.mapsResponses, let chosen = entry.body(accepting: exchange.accept) {
-                // A response template answers: keep the integration's body for it, answer at the end.
-                var headers: [(String, String)] = []
-                for (name, source) in entry.headers {
-                    switch source {
-                    case .literal(let value): headers.append((name, value))
-                    case .integrationHeader(let header): if let value = head.fields.first(name: header) { headers.append((name, value)) }
-                    }
-                }
-                exchange.mappedResponse = (entry.status, headers, chosen.contentType, chosen.body)
+            if plan.mapsResponses {
+                // A template, a body-read header or a binary conversion shapes the answer: keep the
+                // integration's body, answer at the end.
+                exchange.mappedResponse = (entry, plan, head.fields.httpHeaders.map { (name: $0.name, value: $0.value) })
             } else {
                 writeMappedHead(head, entry: entry, exchange: exchange)
             }
@@ -605,23 +614,19 @@ final class RequestDriver: UpstreamOwner {
         wire.writeBody(data)
     }
 
-    /// The integration's body is in: the response template renders it (with `$input`, `$context`).
+    /// The integration's body is in: convert it, map its headers and render the template for it.
     private func writeTemplatedResponse(_ exchange: Exchange) {
         guard let mapped = exchange.mappedResponse else { return }
         exchange.mappedResponse = nil
         let body = Array(exchange.responseBuffer.readableBytesView)
         exchange.responseBuffer = ByteBuffer()
-        do {
-            let rendered = try mapped.body.render(exchange.mapping?.variables(body: body) ?? [:])
-            var status = mapped.status
-            var headers = mapped.headers
-            if let override = exchange.mapping?.responseOverride {
-                if let code = override.status { status = HTTPResponseStatus(statusCode: code) }
-                headers += override.headers
-            }
-            writePrepared(PreparedResponse(status: status, headers: headers, contentType: mapped.contentType, body: rendered), exchange: exchange)
-        } catch {
-            exchange.errorMessage = "the response template failed: \(error)"
+        switch mapped.entry.respond(
+            integrationBody: body, integrationFields: mapped.fields, accept: exchange.accept,
+            binaryMedia: mapped.plan.binaryMedia, mapping: exchange.mapping) {
+        case .success(let response):
+            writePrepared(response, exchange: exchange)
+        case .failure(let failure):
+            exchange.errorMessage = failure.reason
             writeError(.internalError, exchange: exchange)
         }
     }
@@ -799,6 +804,8 @@ final class RequestDriver: UpstreamOwner {
             case .literal(let value): wire.addField(name, value)
             case .integrationHeader(let header):
                 if let value = upstream.fields.first(name: header) { wire.addField(name, value) }
+            case .integrationBody:
+                break  // a body-read header makes the response buffered, never streamed
             }
         }
         endStreamedHead(upstream, exchange: exchange)

@@ -100,7 +100,7 @@ public struct PipelineTestInvoker: TestInvoker {
             }
             log.append("Endpoint request body after transformations: \(String(decoding: payload.prefix(1000), as: UTF8.self))")
             let outcome = await functions.invoke(plan.functionName, functionARN: plan.functionARN, payload: payload, timeoutMillis: plan.timeoutMillis)
-            let result = plan.proxy ? FunctionResponse.proxy(outcome, version: plan.payloadVersion)
+            let result = plan.proxy ? FunctionResponse.proxy(outcome, version: plan.payloadVersion, decodeBase64: plan.binaryMedia.acceptsBinary(head.headers.first(name: "accept")))
                 : FunctionResponse.custom(outcome, responses: plan.responses, accept: head.headers.first(name: "accept"), seed: mapping)
             switch result {
             case .success(let response):
@@ -112,7 +112,15 @@ public struct PipelineTestInvoker: TestInvoker {
             }
         case .forward(let plan, var upstream):
             var body = body
-            if let template = upstream.bodyTemplate {
+            if let handling = upstream.bodyConversion {
+                guard let converted = plan.binaryMedia.convertRequest(body, contentType: head.headers.first(name: "content-type"), handling: handling) else {
+                    log.append("Execution failed: the request body is not base64 and cannot be converted to binary")
+                    return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+                }
+                body = converted
+                if upstream.bodyTemplate == nil || handling == .convertToBinary { upstream = upstream.withBody(ByteBuffer(bytes: body)) }
+            }
+            if let template = upstream.bodyTemplate, upstream.bodyConversion != .convertToBinary {
                 guard let rendered = try? template.render(upstream.mapping?.variables(body: body) ?? [:]) else {
                     log.append("Execution failed: the request template failed")
                     return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
@@ -148,22 +156,15 @@ public struct PipelineTestInvoker: TestInvoker {
                     log.append("Execution failed due to configuration error: No match for output mapping and no default output mapping configured")
                     return finish(500, [("Content-Type", "application/json")], Array(#"{"message": "Internal server error"}"#.utf8))
                 }
-                var mapped: [(name: String, value: String)] = [("Content-Type", http.value(forHTTPHeaderField: "content-type") ?? "application/json")]
-                for (name, source) in entry.headers {
-                    switch source {
-                    case .literal(let value): mapped.append((name, value))
-                    case .integrationHeader(let header): if let value = http.value(forHTTPHeaderField: header) { mapped.append((name, value)) }
-                    }
+                switch entry.respond(
+                    integrationBody: Array(data), integrationFields: upstreamHeaders, accept: head.headers.first(name: "accept"),
+                    binaryMedia: plan.binaryMedia, mapping: upstream.mapping) {
+                case .success(let response):
+                    return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
+                case .failure(let failure):
+                    log.append("Execution failed: \(failure.reason)")
+                    return finish(500, [("Content-Type", "application/json")], Array(#"{"message": "Internal server error"}"#.utf8))
                 }
-                if plan.mapsResponses, let chosen = entry.body(accepting: head.headers.first(name: "accept")) {
-                    guard let rendered = try? chosen.body.render(upstream.mapping?.variables(body: Array(data)) ?? [:]) else {
-                        log.append("Execution failed: the response template failed")
-                        return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
-                    }
-                    mapped[0] = ("Content-Type", chosen.contentType)
-                    return finish(Int(entry.status.code), mapped, Array(rendered.readableBytesView))
-                }
-                return finish(Int(entry.status.code), mapped, Array(data))
             } catch {
                 log.append("Execution failed due to an error calling the endpoint: \(error)")
                 let timedOut = (error as? URLError)?.code == .timedOut
