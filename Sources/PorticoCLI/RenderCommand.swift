@@ -67,14 +67,15 @@ struct Render: ParsableCommand {
         let stageVariables = Dictionary(Self.pairs(stageVariable), uniquingKeysWith: { _, last in last })
         do {
             let compiled = try Template(source)
-            let output = try compiled.render(Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables))
+            let paths = JSONPathCache(compiled)
+            let output = try paths.render(compiled, Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables))
             FileHandle.standardOutput.write(Data(output.utf8))
             if let benchmark, benchmark > 0 {
                 let clock = ContinuousClock()
                 var bytes = 0
                 let start = clock.now
                 for _ in 0..<benchmark {
-                    bytes &+= try compiled.render(Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables)).utf8.count
+                    bytes &+= try paths.render(compiled, Mapping.variables(input: input, context: contextMap, stageVariables: stageVariables)).utf8.count
                 }
                 let elapsed = clock.now - start
                 let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12

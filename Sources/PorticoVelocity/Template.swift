@@ -100,3 +100,65 @@ enum BinaryOperator: String, Sendable {
     case or = "||", and = "&&", equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">"
     case greaterOrEqual = ">=", plus = "+", minus = "-", times = "*", divide = "/", modulo = "%"
 }
+
+extension Template {
+    /// The string literals passed first to methods named in `names` (`'$.a'` in
+    /// `$input.json('$.a')`), so a host can compile them once, with the template.
+    public func literalArguments(ofMethods names: Set<String>) -> Set<String> {
+        var found: Set<String> = []
+        func visit(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .text, .breakLoop, .stop: break
+                case .reference(let reference), .escapedReference(let reference, _, _): visit(reference)
+                case .set(let target, let value, _): visit(target); visit(value)
+                case .conditional(let branches, let otherwise):
+                    for (condition, body) in branches { visit(condition); visit(body) }
+                    if let otherwise { visit(otherwise) }
+                case .foreach(_, let iterable, let body, _): visit(iterable); visit(body)
+                case .macroCall(_, let arguments, _): arguments.forEach(visit)
+                case .define(_, let body): visit(body)
+                }
+            }
+        }
+        func visit(_ reference: Reference) {
+            for accessor in reference.accessors {
+                switch accessor {
+                case .property: break
+                case .method(let name, let arguments):
+                    if names.contains(name), let first = arguments.first {
+                        switch first {
+                        case .literal(.string(let text)): found.insert(text)
+                        case .interpolated(let parts):
+                            // A double-quoted string without references is a literal too.
+                            var text = ""
+                            for part in parts {
+                                guard case .text(let piece) = part else { text = ""; break }
+                                text += piece
+                            }
+                            if !text.isEmpty { found.insert(text) }
+                        default: break
+                        }
+                    }
+                    arguments.forEach(visit)
+                case .index(let expression): visit(expression)
+                }
+            }
+        }
+        func visit(_ expression: Expression) {
+            switch expression {
+            case .literal: break
+            case .interpolated(let nodes): visit(nodes)
+            case .reference(let reference): visit(reference)
+            case .list(let items): items.forEach(visit)
+            case .range(let first, let last): visit(first); visit(last)
+            case .map(let pairs): for (key, value) in pairs { visit(key); visit(value) }
+            case .not(let inner), .negate(let inner): visit(inner)
+            case .binary(_, let left, let right, _): visit(left); visit(right)
+            }
+        }
+        visit(nodes)
+        for macro in macros.values { visit(macro.body) }
+        return found
+    }
+}

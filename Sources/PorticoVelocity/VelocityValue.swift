@@ -92,6 +92,26 @@ public final class VelocityMap: @unchecked Sendable {
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// A map of `entries` as a parser read them: a repeated key keeps its first place and its
+    /// last value, as `LinkedHashMap.put` does.
+    public init(ordered entries: [(key: String, value: VelocityValue)]) {
+        if entries.count <= Self.indexThreshold {
+            var unique = entries
+            var index = 1
+            while index < unique.count {
+                if let first = unique[..<index].firstIndex(where: { $0.key == unique[index].key }) {
+                    unique[first].value = unique[index].value
+                    unique.remove(at: index)
+                } else {
+                    index += 1
+                }
+            }
+            self.entries = unique
+        } else {
+            for (key, value) in entries { self[key] = value }
+        }
+    }
+
     public var count: Int { entries.count }
     public var keys: [String] { entries.map(\.key) }
     public var orderedValues: [VelocityValue] { entries.map(\.value) }

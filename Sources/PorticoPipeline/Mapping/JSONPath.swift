@@ -16,6 +16,7 @@ public struct JSONPath: Sendable {
     }
 
     let steps: [Step]
+    let definite: Bool
 
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -57,6 +58,7 @@ public struct JSONPath: Sendable {
             }
         }
         self.steps = steps
+        self.definite = Self.isDefinite(steps)
     }
 
     static func closingBracket(_ characters: ArraySlice<Character>) -> ArraySlice<Character>.Index? {
@@ -147,7 +149,9 @@ public struct JSONPath: Sendable {
     }
 
     /// Whether the path may select several values (then the result is a list).
-    public var isDefinite: Bool {
+    public var isDefinite: Bool { definite }
+
+    static func isDefinite(_ steps: [Step]) -> Bool {
         steps.allSatisfy { step in
             switch step {
             case .child, .index: return true
@@ -158,6 +162,25 @@ public struct JSONPath: Sendable {
 
     /// Every value the path selects, in document order.
     public func select(_ root: VelocityValue) -> [VelocityValue] {
+        if isDefinite {
+            // Members and indexes only: walk down without collecting.
+            var value = root
+            for step in steps {
+                switch step {
+                case .child(let name):
+                    guard let next = Self.member(name, of: value) else { return [] }
+                    value = next
+                case .index(let index):
+                    guard case .list(let list) = value else { return [] }
+                    let resolved = index < 0 ? list.items.count + index : index
+                    guard list.items.indices.contains(resolved) else { return [] }
+                    value = list.items[resolved]
+                default:
+                    return Self.apply(step, to: value)
+                }
+            }
+            return [value]
+        }
         var current = [root]
         for step in steps {
             var next: [VelocityValue] = []

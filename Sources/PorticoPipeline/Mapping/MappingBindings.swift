@@ -48,6 +48,8 @@ public enum Mapping {
 public final class InputObject: VelocityObject, @unchecked Sendable {
     let input: MappingInput
     private var parsed: VelocityValue??
+    /// The template's literal JSONPaths, compiled ahead.
+    var paths: JSONPathCache?
 
     init(_ input: MappingInput) { self.input = input }
 
@@ -67,7 +69,7 @@ public final class InputObject: VelocityObject, @unchecked Sendable {
         switch name {
         case "json", "path":
             let text = arguments.first?.rendered ?? "$"
-            let path = try JSONPath(text)
+            let path = try paths?.paths[text] ?? JSONPath(text)
             guard let document else { return name == "json" ? .string("") : .null }
             let found = path.select(document)
             if name == "json" {

@@ -30,39 +30,84 @@ public enum MappingJSON {
 
     /// Compact JSON text of a value; host objects and nulls are `null`.
     public static func serialize(_ value: VelocityValue) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ value: VelocityValue, to out: inout String) {
+    static func write(_ value: VelocityValue, to out: inout [UInt8]) {
         switch value {
-        case .null, .object: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .integer(let number): out += String(number)
-        case .decimal(let number): out += number.isFinite ? value.rendered : "null"
-        case .string(let text):
-            out += "\""
-            JSONValue.writeEscaped(text, to: &out)
-            out += "\""
+        case .null, .object: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number): writeInteger(number, to: &out)
+        case .decimal(let number): out.append(contentsOf: (number.isFinite ? value.rendered : "null").utf8)
+        case .string(let text): writeString(text, to: &out)
         case .list(let list):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in list.items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 write(item, to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .map(let map):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, entry) in map.entries.enumerated() {
-                if index > 0 { out += "," }
-                out += "\""
-                JSONValue.writeEscaped(entry.key, to: &out)
-                out += "\":"
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(entry.key, to: &out)
+                out.append(UInt8(ascii: ":"))
                 write(entry.value, to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    static func writeInteger(_ number: Int, to out: inout [UInt8]) {
+        guard number != 0 else { out.append(UInt8(ascii: "0")); return }
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        }
+    }
+
+    static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        let plain = text.withUTF8 { buffer in
+            // Most strings need no escaping: copy them whole.
+            for byte in buffer where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: buffer)
+            return true
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     struct Reader {
@@ -83,9 +128,10 @@ public enum MappingJSON {
             switch bytes[index] {
             case UInt8(ascii: "{"):
                 index += 1
-                let map = VelocityMap()
+                var entries: [(key: String, value: VelocityValue)] = []
+                entries.reserveCapacity(8)
                 skipWhitespace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .map(map) }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .map(VelocityMap()) }
                 while true {
                     skipWhitespace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
@@ -94,11 +140,11 @@ public enum MappingJSON {
                     guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                     index += 1
                     skipWhitespace()
-                    map.append(key, try value(depth: depth + 1))
+                    entries.append((key, try value(depth: depth + 1)))
                     skipWhitespace()
                     guard index < bytes.count else { throw failure("unexpected end of the JSON text") }
                     if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .map(map) }
+                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .map(VelocityMap(ordered: entries)) }
                     throw failure("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
@@ -157,6 +203,14 @@ public enum MappingJSON {
                 let exponent = index
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > exponent else { throw failure("expected digits in the exponent") }
+            }
+            if integral, index - start <= 18 {
+                // Digits straight to an integer (18 digits cannot overflow).
+                var value = 0
+                for position in (bytes[start] == UInt8(ascii: "-") ? start + 1 : start)..<index {
+                    value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+                }
+                return .integer(bytes[start] == UInt8(ascii: "-") ? -value : value)
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if integral, let value = Int(text) { return .integer(value) }

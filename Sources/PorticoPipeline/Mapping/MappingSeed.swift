@@ -83,11 +83,11 @@ public struct MappingSeed: @unchecked Sendable {
 /// A response template, compiled; a template without directives or references is kept as bytes.
 public enum ResponseBody: Sendable {
     case literal(ByteBuffer)
-    case template(Template)
+    case template(Template, JSONPathCache)
 
     public init(_ source: String) throws(Template.Error) {
         let template = try Template(source)
-        if let text = template.staticText { self = .literal(ByteBuffer(string: text)) } else { self = .template(template) }
+        if let text = template.staticText { self = .literal(ByteBuffer(string: text)) } else { self = .template(template, JSONPathCache(template)) }
     }
 
     public var isTemplate: Bool {
@@ -99,7 +99,27 @@ public enum ResponseBody: Sendable {
     public func render(_ variables: @autoclosure () -> [String: VelocityValue]) throws(Template.Error) -> ByteBuffer {
         switch self {
         case .literal(let buffer): return buffer
-        case .template(let template): return ByteBuffer(string: try template.render(variables()))
+        case .template(let template, let paths): return ByteBuffer(string: try paths.render(template, variables()))
         }
+    }
+}
+
+/// The JSONPaths a template passes to `$input.json` and `$input.path` as literals, compiled with
+/// the template so a request only looks them up.
+public final class JSONPathCache: Sendable {
+    let paths: [String: JSONPath]
+
+    public init(_ template: Template) {
+        var paths: [String: JSONPath] = [:]
+        for text in template.literalArguments(ofMethods: ["json", "path"]) {
+            if let path = try? JSONPath(text) { paths[text] = path }
+        }
+        self.paths = paths
+    }
+
+    /// Renders `template`, its `$input` using these paths.
+    public func render(_ template: Template, _ variables: [String: VelocityValue]) throws(Template.Error) -> String {
+        if case .object(let input as InputObject)? = variables["input"] { input.paths = self }
+        return try template.render(variables)
     }
 }
