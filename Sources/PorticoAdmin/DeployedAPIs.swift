@@ -205,9 +205,11 @@ enum DeployedAPIs {
                 integration = Integration(
                     kind: Integration.Kind(rawValue: object["integrationType"]?.stringValue ?? "") ?? .httpProxy,
                     uri: object["integrationUri"]?.stringValue, httpMethod: object["integrationMethod"]?.stringValue,
+                    requestParameters: strings(object["requestParameters"]),
                     timeoutMillis: Int(object["timeoutInMillis"]?.numberValue ?? 30_000),
                     payloadFormatVersion: object["payloadFormatVersion"]?.stringValue, location: location
                 )
+                if let response = object["responseParameters"] { integration?.extensions["responseParameters"] = response }
             }
             var operation = APIOperation(path: path, method: method, integration: integration, apiKeyRequired: route["apiKeyRequired"]?.boolValue ?? false, location: location)
             if route["authorizationType"]?.stringValue == "CUSTOM" { operation.authorizer = route["authorizerId"]?.stringValue }

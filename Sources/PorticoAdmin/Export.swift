@@ -72,6 +72,9 @@ enum Export {
                     if let method = integration["integrationMethod"] { exported["httpMethod"] = method }
                     if let timeout = integration["timeoutInMillis"] { exported["timeoutInMillis"] = timeout }
                     if let connection = integration["connectionType"] { exported["connectionType"] = connection }
+                    for field in ["requestParameters", "responseParameters"] {
+                        if let value = integration[field], value.objectValue?.isEmpty == false { exported[field] = value }
+                    }
                     operation["x-amazon-apigateway-integration"] = .object(exported)
                 }
                 var item = paths[path]?.objectValue ?? [:]

@@ -293,6 +293,8 @@ enum V2Import {
                 ]
                 if let uri = integration.uri { object["integrationUri"] = .string(uri) }
                 if let method = integration.httpMethod { object["integrationMethod"] = .string(method) }
+                if !integration.requestParameters.isEmpty { object["requestParameters"] = .object(integration.requestParameters.mapValues { .string($0) }) }
+                if let response = integration.extensions["responseParameters"] { object["responseParameters"] = response }
                 record.integrations[integrationID] = object
                 route["target"] = .string("integrations/\(integrationID)")
             }

@@ -342,14 +342,14 @@ public struct OpenAPIReader {
         if let connection = node["connectionType"]?.scalar, connection.uppercased() != "INTERNET" {
             sink.unsupported("connectionType \(connection) (VPC links) is not supported; the URI is called directly", at: node["connectionType"]!)
         }
-        for key in ["credentials", "tlsConfig", "integrationSubtype", "responseParameters"] {
+        for key in ["credentials", "tlsConfig", "integrationSubtype"] {
             if let value = node[key] { sink.unsupported("\(key) in an integration is not implemented yet", at: value) }
+        }
+        if let value = node["responseParameters"], type != .http {
+            sink.unsupported("responseParameters at the integration's level are HTTP APIs'; REST APIs map them per integration response", at: value)
         }
         if let keys = node["cacheKeyParameters"], keys.items?.isEmpty == false {
             sink.unsupported("cacheKeyParameters: response caching is not implemented yet", at: keys)
-        }
-        if let handling = node["contentHandling"] {
-            sink.unsupported("contentHandling (CONVERT_TO_TEXT/BINARY) is not implemented yet", at: handling)
         }
         for (pattern, value) in sink.mapping(node["responses"], "responses") ?? [] {
             guard sink.mapping(value, "integration response '\(pattern)'") != nil else { continue }

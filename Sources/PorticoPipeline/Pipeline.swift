@@ -172,7 +172,8 @@ public enum Pipeline {
             )
             return .invoke(plan, event: event, mapping: nil)
         case .http(let plan):
-            let values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
+            var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
+            values.path = apiPath
             // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
             let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
             var template: ResponseBody?

@@ -98,6 +98,24 @@ import Testing
                   /items/{id}:
                     get:
                       x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:\(upstreamPort)/echo/{id}"}
+                  /mapped/{id}:
+                    get:
+                      x-amazon-apigateway-integration:
+                        type: http_proxy
+                        httpMethod: GET
+                        uri: "http://127.0.0.1:\(upstreamPort)/echo/x"
+                        requestParameters:
+                          "append:header.x-request": "$context.requestId"
+                          "overwrite:header.x-from-query": "$request.querystring.who"
+                          "remove:header.x-secret": "''"
+                          "overwrite:path": "$request.path"
+                          "remove:querystring.drop": "''"
+                          "append:querystring.added": "yes"
+                        responseParameters:
+                          "200":
+                            "overwrite:statuscode": "202"
+                            "append:header.x-upstream-copy": "$response.header.x-upstream"
+                            "remove:header.server": "''"
                 """,
             "mapped.yaml": """
                 openapi: 3.0.1
@@ -117,6 +135,16 @@ import Testing
                             responseTemplates:
                               application/json: '#set($lines = $input.body.split("\\n")){"first": "$lines[0]", "id": "$input.params(''id'')", "stage": "$context.stage"}'
                               text/plain: 'fixed text'
+                  /override/{id}:
+                    post:
+                      x-amazon-apigateway-integration:
+                        type: http
+                        httpMethod: POST
+                        uri: "http://127.0.0.1:\(upstreamPort)/echo/{id}/tail?q=old&keep=1"
+                        requestParameters: {integration.request.path.id: method.request.path.id}
+                        requestTemplates:
+                          application/json: '#set($context.requestOverride.header.X-Extra = "added")#set($context.requestOverride.querystring.q = "new value")#set($context.requestOverride.path.id = "other")#set($context.requestOverride.header.Content-Type = "text/x-overridden"){"id": "$input.params(''id'')"}'
+                        responses: {default: {statusCode: "200"}}
                   /things:
                     post:
                       x-amazon-apigateway-integration:
@@ -286,6 +314,33 @@ import Testing
             let refused = try client.request("POST", "/b/decode", headers: [("Content-Type", "text/plain")], body: "not base64!")
             #expect(refused.status == 500)
             #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func requestOverridesChangeTheIntegrationRequest() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let response = try client.request("POST", "/live/override/7", headers: [("Content-Type", "application/json")], body: "{}")
+            #expect(response.status == 200)
+            #expect(response.text.contains("uri=/echo/other/tail?keep=1&q=new%20value"), "\(response.text)")
+            #expect(response.text.contains("header x-extra=added"), "\(response.text)")
+            #expect(response.text.contains("header content-type=text/x-overridden"), "\(response.text)")
+            #expect(response.text.contains(#"body={"id": "7"}"#), "the template still sees the client's values: \(response.text)")
+        }
+    }
+
+    @Test func httpAPIParameterMappings() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let response = try client.request("GET", "/mapped/7?who=ada&drop=1&keep=2", host: "httpapi1.execute-api.localhost", headers: [("X-Secret", "s3"), ("X-From-Query", "old")])
+            #expect(response.status == 202, "overwrite:statuscode")
+            #expect(response.text.contains("uri=/mapped/7?who=ada&keep=2&added=yes"), "\(response.text)")
+            #expect(response.text.contains("header x-from-query=ada"), "\(response.text)")
+            #expect(!response.text.contains("old"), "overwritten: \(response.text)")
+            #expect(!response.text.contains("x-secret"), "removed: \(response.text)")
+            #expect(response.text.contains("header x-request="), "\(response.text)")
+            #expect(response.header("x-upstream-copy") == "yes")
+            #expect(response.header("server") == nil)
         }
     }
 

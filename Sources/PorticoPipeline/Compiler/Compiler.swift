@@ -289,7 +289,16 @@ public struct Compiler {
         var pathMappings: [String: ValueSource] = [:]
         var queryMappings: [(name: String, source: ValueSource)] = []
         var headerMappings: [(name: String, source: ValueSource)] = []
+        var requestMappings: [HTTPAPIMapping] = []
+        var responseMappings: [Int: [HTTPAPIMapping]] = [:]
         for (target, expression) in integration.requestParameters.sorted(by: { $0.key < $1.key }) {
+            if api.type == .http {
+                switch HTTPAPIMapping.parse(target, expression, stageVariables: stage.variables, response: false) {
+                case .success(let mapping): requestMappings.append(mapping)
+                case .failure(let failure): report(Diagnostic(.error, "request parameter mapping: \(failure.reason)", at: integration.location))
+                }
+                continue
+            }
             guard let source = ValueSource.parse(expression, stageVariables: stage.variables) else {
                 report(Diagnostic(.unsupported, "the mapping source '\(expression)' is not implemented yet", at: integration.location))
                 continue
@@ -312,6 +321,21 @@ public struct Compiler {
                 report(Diagnostic(.error, "the uri uses {\(name)}, which is neither a path parameter of \(operation.routeKey) nor mapped by integration.request.path.\(name)", at: integration.location))
             }
         }
+        if api.type == .http, case .object(let byStatus)? = integration.extensions["responseParameters"] {
+            for (code, object) in byStatus.sorted(by: { $0.key < $1.key }) {
+                guard let status = Int(code), (100...599).contains(status), case .object(let pairs) = object else {
+                    report(Diagnostic(.error, "responseParameters are keyed by a status code (100–599), not '\(code)'", at: integration.location))
+                    continue
+                }
+                for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {
+                    guard let text = value.stringValue else { continue }
+                    switch HTTPAPIMapping.parse(key, text, stageVariables: stage.variables, response: true) {
+                    case .success(let mapping): responseMappings[status, default: []].append(mapping)
+                    case .failure(let failure): report(Diagnostic(.error, "response parameter mapping: \(failure.reason)", at: integration.location))
+                    }
+                }
+            }
+        }
         let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : HTTPMethod(rawValue: $0) }
         return .http(HTTPPlan(
             isProxy: integration.kind == .httpProxy, upstream: parsed.address, pathPieces: parsed.path,
@@ -323,7 +347,8 @@ public struct Compiler {
             requestTemplates: integration.kind == .http ? compileRequestTemplates(integration) : [],
             passthrough: integration.passthroughBehavior,
             binaryMedia: BinaryMediaTypes(api.binaryMediaTypes),
-            contentHandling: integration.kind == .http ? contentHandling(integration.contentHandling, at: integration.location) : nil
+            contentHandling: integration.kind == .http ? contentHandling(integration.contentHandling, at: integration.location) : nil,
+            requestMappings: requestMappings, responseMappings: HTTPAPIResponseMappings(byStatus: responseMappings)
         ))
     }
 

@@ -39,6 +39,10 @@ public final class HTTPPlan: Sendable {
     public let binaryMedia: BinaryMediaTypes
     /// The integration request's `contentHandling`.
     public let contentHandling: ContentHandling?
+    /// HTTP APIs: `append:` / `overwrite:` / `remove:` mappings of the integration request.
+    public let requestMappings: [HTTPAPIMapping]
+    /// HTTP APIs: response mappings by integration status.
+    public let responseMappings: HTTPAPIResponseMappings
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
@@ -46,8 +50,11 @@ public final class HTTPPlan: Sendable {
         queryMappings: [(name: String, source: ValueSource)], headerMappings: [(name: String, source: ValueSource)],
         responses: IntegrationResponses?, restAPIID: String?,
         requestTemplates: [(contentType: String, body: ResponseBody)] = [], passthrough: Integration.PassthroughBehavior = .whenNoMatch,
-        binaryMedia: BinaryMediaTypes = BinaryMediaTypes([]), contentHandling: ContentHandling? = nil
+        binaryMedia: BinaryMediaTypes = BinaryMediaTypes([]), contentHandling: ContentHandling? = nil,
+        requestMappings: [HTTPAPIMapping] = [], responseMappings: HTTPAPIResponseMappings = HTTPAPIResponseMappings(byStatus: [:])
     ) {
+        self.requestMappings = requestMappings
+        self.responseMappings = responseMappings
         self.binaryMedia = binaryMedia
         self.contentHandling = contentHandling
         self.requestTemplates = requestTemplates
@@ -67,6 +74,27 @@ public final class HTTPPlan: Sendable {
         let entries = (responses?.entries ?? []) + (responses?.fallback.map { [$0] } ?? [])
         // Buffered when a template, a body-read header or a binary conversion may change the body.
         self.mapsResponses = !isProxy && (!binaryMedia.isEmpty || entries.contains { !$0.bodies.isEmpty || $0.contentHandling != nil || $0.readsBody })
+    }
+
+    /// HTTP API mappings of the path and the query string (headers are mapped as they are written).
+    static func applyMappings<Head: RequestHead>(_ mappings: [HTTPAPIMapping], path: inout String, query: inout String, values: RequestValues<Head>) {
+        for mapping in mappings {
+            switch mapping.target {
+            case .path:
+                if let value = values.value(of: mapping.value) { path = value.hasPrefix("/") ? value : "/" + value }
+            case .query(let name):
+                if mapping.operation != .append {
+                    query = query.split(separator: "&").filter { pair in
+                        PercentEncoding.decode(pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0], plusAsSpace: true) != name
+                    }.joined(separator: "&")
+                }
+                if mapping.operation != .remove, let value = values.value(of: mapping.value) {
+                    query += (query.isEmpty ? "" : "&") + PercentEncoding.encode(name) + "=" + PercentEncoding.encode(value)
+                }
+            case .header, .statusCode:
+                break
+            }
+        }
     }
 
     /// The request head to send upstream, written as bytes, or the gateway error that stops it.
@@ -113,6 +141,9 @@ public final class HTTPPlan: Sendable {
             query += query.isEmpty ? "" : "&"
             query += values.query
         }
+        if !requestMappings.isEmpty {
+            Self.applyMappings(requestMappings, path: &target, query: &query, values: values)
+        }
         for (name, source) in queryMappings {
             guard let value = values.value(of: source) else { continue }
             query += query.isEmpty ? "" : "&"
@@ -134,6 +165,10 @@ public final class HTTPPlan: Sendable {
             }
             if isProxy {
                 if Self.isDropped(name) { return }
+                if !requestMappings.isEmpty, requestMappings.contains(where: { mapping in
+                    guard case .header(let mapped) = mapping.target, mapping.operation != .append else { return false }
+                    return HTTP1Bytes.equalsIgnoringCase(name, mapped)
+                }) { return }
                 if !named.isEmpty && named.contains(where: { HTTP1Bytes.equalsIgnoringCase(name, $0) }) { return }
                 if headerMappings.contains(where: { HTTP1Bytes.equalsIgnoringCase(name, $0.name) }) { return }
             } else if !HTTP1Bytes.equalsLowercase(name, "content-type") {
@@ -143,6 +178,11 @@ public final class HTTPPlan: Sendable {
         }
         for (name, source) in headerMappings {
             if let value = values.value(of: source) { HTTP1Writer.writeField(name, value, into: &buffer) }
+        }
+        for mapping in requestMappings where mapping.operation != .remove {
+            if case .header(let name) = mapping.target, let value = values.value(of: mapping.value) {
+                HTTP1Writer.writeField(name, value, into: &buffer)
+            }
         }
         let chunked: Bool
         if deferFraming {

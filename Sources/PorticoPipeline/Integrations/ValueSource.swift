@@ -49,6 +49,8 @@ public struct RequestValues<Head: RequestHead> {
     public let requestID: RequestID
     public let sourceIP: String
     public let stage: String
+    /// The request's path within the stage (`$request.path` of HTTP API mappings).
+    public var path: Substring = ""
 
     public init(head: Head, match: RouteMatch, query: Substring, requestID: RequestID, sourceIP: String, stage: String) {
         self.head = head
@@ -69,6 +71,29 @@ public struct RequestValues<Head: RequestHead> {
         case .sourceIP: return sourceIP
         case .stage: return stage
         case .httpMethod: return head.method.rawValue
+        }
+    }
+
+    /// An HTTP API mapping's value for this request.
+    public func value(of mapped: HTTPAPIMapping.Value) -> String? {
+        switch mapped {
+        case .literal(let text): return text
+        case .requestHeader(let name): return head.field(named: name)
+        case .requestQuery(let name): return QueryString.first(name, in: query)
+        case .requestPathParameter(let name): return match.pathParameter(name).map { PercentEncoding.decode($0) ?? String($0) }
+        case .requestPath: return String(path)
+        case .responseHeader: return nil
+        case .context(let name):
+            switch name {
+            case "requestId": return requestID.uuid
+            case "extendedRequestId": return requestID.shortID
+            case "identity.sourceIp": return sourceIP
+            case "identity.userAgent": return head.field("user-agent")
+            case "stage": return stage
+            case "httpMethod": return head.method.rawValue
+            case "path": return String(path)
+            default: return nil
+            }
         }
     }
 }

@@ -63,6 +63,20 @@ public struct MappingSeed: @unchecked Sendable {
         return Mapping.variables(input: input, context: context, stageVariables: stageVariables)
     }
 
+    /// `$context.requestOverride.header.*`, `…querystring.*` and `…path.*`, as a request template set them.
+    public var requestOverride: RequestOverride {
+        var override = RequestOverride()
+        guard case .map(let map)? = context["requestOverride"] else { return override }
+        func pairs(_ key: String) -> [(name: String, value: String)] {
+            guard case .map(let fields)? = map[key] else { return [] }
+            return fields.entries.filter { !$0.value.isNull }.map { ($0.key, $0.value.rendered) }
+        }
+        override.headers = pairs("header")
+        override.query = pairs("querystring")
+        override.path = pairs("path")
+        return override
+    }
+
     /// `$context.responseOverride.status` and `…header.*`, as a response template set them.
     public var responseOverride: (status: Int?, headers: [(String, String)]) {
         guard case .map(let override)? = context["responseOverride"] else { return (nil, []) }

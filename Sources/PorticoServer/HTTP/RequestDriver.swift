@@ -457,7 +457,9 @@ final class RequestDriver: UpstreamOwner {
             exchange.pendingBody.append(rendered)
             exchange.pendingBytes += rendered.readableBytes
         }
-        forward(exchange, plan: plan, request: request.withBody(rendered))
+        // `$context.requestOverride.*` set by the template changes what goes upstream.
+        let upstream = request.bodyTemplate == nil ? request : request.overriding(request.mapping?.requestOverride ?? RequestOverride(), plan: plan)
+        forward(exchange, plan: plan, request: upstream.withBody(rendered))
         flushUpstream()
     }
 
@@ -580,7 +582,9 @@ final class RequestDriver: UpstreamOwner {
             exchange.discardUpstreamBody = true
             return
         }
-        if plan.isProxy {
+        if plan.isProxy, let mappings = plan.responseMappings.mappings(for: head.status) {
+            writeRemappedHead(head, mappings: mappings, exchange: exchange)
+        } else if plan.isProxy {
             writeProxiedHead(head, exchange: exchange)
         } else if let entry = plan.responses?.select(String(head.status)) {
             if plan.mapsResponses {
@@ -808,6 +812,31 @@ final class RequestDriver: UpstreamOwner {
                 break  // a body-read header makes the response buffered, never streamed
             }
         }
+        endStreamedHead(upstream, exchange: exchange)
+    }
+
+    /// HTTP APIs' response mappings (`overwrite:statuscode`, header append/overwrite/remove).
+    private func writeRemappedHead(_ upstream: HTTP1ResponseHead, mappings: [HTTPAPIMapping], exchange: Exchange) {
+        let fields = upstream.fields.httpHeaders.map { (name: $0.name, value: $0.value) }
+        // Hop-by-hop and framing fields stay behind, as on the streamed path.
+        let dropped: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "date"]
+        let passed = fields.filter { !dropped.contains($0.name.lowercased()) }
+        let (status, headers) = HTTPAPIResponseMappings.apply(mappings, status: upstream.status, headers: passed) { value in
+            switch value {
+            case .literal(let text): return text
+            case .responseHeader(let name): return fields.first { $0.name.lowercased() == name.lowercased() }?.value
+            case .context("requestId"): return exchange.requestID.uuid
+            case .context("extendedRequestId"): return exchange.requestID.shortID
+            case .context("stage"): return exchange.routed.stage
+            case .context("apiId"): return exchange.routed.apiID
+            case .context("routeKey"): return exchange.routed.routeKey
+            case .context("httpMethod"): return exchange.method.rawValue
+            case .context("identity.sourceIp"): return info.sourceIP
+            default: return nil
+            }
+        }
+        startHead(HTTPResponseStatus(statusCode: status), exchange: exchange)
+        for (name, value) in headers { wire.addField(name, value) }
         endStreamedHead(upstream, exchange: exchange)
     }
 

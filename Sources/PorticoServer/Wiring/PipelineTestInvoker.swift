@@ -126,7 +126,7 @@ public struct PipelineTestInvoker: TestInvoker {
                     return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
                 }
                 body = Array(rendered.readableBytesView)
-                upstream = upstream.withBody(rendered)
+                upstream = upstream.overriding(upstream.mapping?.requestOverride ?? RequestOverride(), plan: plan).withBody(rendered)
                 log.append("Endpoint request body after transformations: \(String(decoding: body.prefix(1000), as: UTF8.self))")
             }
             guard let (requestHead, _) = try? HTTP1Parser.parseRequestHead(upstream.head, limit: 65_536) else {
