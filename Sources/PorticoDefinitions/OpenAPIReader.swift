@@ -73,6 +73,10 @@ public struct OpenAPIReader {
         }
         let defaultValidator = root["x-amazon-apigateway-request-validator"]?.scalar
         for (type, node) in root["x-amazon-apigateway-gateway-responses"]?.members ?? [] {
+            guard GatewayResponseDefinition.types.keys.contains(type) else {
+                sink.error("'\(type)' is not a gateway response type (\(GatewayResponseDefinition.types.keys.sorted().joined(separator: ", ")))", at: node)
+                continue
+            }
             var definition = GatewayResponseDefinition()
             if let code = node["statusCode"]?.scalar { definition.statusCode = Int(code) }
             definition.responseParameters = sink.stringMap(node["responseParameters"], "responseParameters")

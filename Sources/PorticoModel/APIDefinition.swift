@@ -185,6 +185,16 @@ extension AuthorizerDefinition {
 
 /// A customised gateway response (`x-amazon-apigateway-gateway-responses`, PutGatewayResponse).
 public struct GatewayResponseDefinition: Sendable, Hashable {
+    /// AWS's gateway response types and their default status codes (none for the two defaults).
+    public static let types: [String: Int?] = [
+        "ACCESS_DENIED": 403, "API_CONFIGURATION_ERROR": 500, "AUTHORIZER_CONFIGURATION_ERROR": 500,
+        "AUTHORIZER_FAILURE": 500, "BAD_REQUEST_PARAMETERS": 400, "BAD_REQUEST_BODY": 400, "DEFAULT_4XX": nil,
+        "DEFAULT_5XX": nil, "EXPIRED_TOKEN": 403, "INVALID_SIGNATURE": 403, "INTEGRATION_FAILURE": 504,
+        "INTEGRATION_TIMEOUT": 504, "INVALID_API_KEY": 403, "MISSING_AUTHENTICATION_TOKEN": 403,
+        "QUOTA_EXCEEDED": 429, "REQUEST_TOO_LARGE": 413, "RESOURCE_NOT_FOUND": 404, "THROTTLED": 429,
+        "UNAUTHORIZED": 401, "UNSUPPORTED_MEDIA_TYPE": 415, "WAF_FILTERED": 403,
+    ]
+
     /// Overrides the type's status.
     public var statusCode: Int?
     /// `gatewayresponse.header.NAME` → a static `'value'` (or `method.request.header.X`, …).

@@ -151,4 +151,19 @@ import Testing
         #expect(diagnostic.location.line != nil)
         #expect(diagnostic.message.hasPrefix("syntax:"))
     }
+
+    @Test func gatewayResponseTypesAreAWSs() {
+        let text = """
+            openapi: 3.0.1
+            info: {title: t, version: "1"}
+            paths: {}
+            x-amazon-apigateway-gateway-responses:
+              QUOTA_EXCEEDED: {statusCode: 429}
+              NOT_A_TYPE: {statusCode: 400}
+            """
+        let (api, diagnostics) = read(text)
+        #expect(diagnostics.contains { $0.severity == .error && $0.message.contains("'NOT_A_TYPE' is not a gateway response type") })
+        #expect(api?.gatewayResponses["QUOTA_EXCEEDED"]?.statusCode == 429)
+        #expect(GatewayResponseDefinition.types.count == 21)
+    }
 }
