@@ -185,9 +185,10 @@ public enum Pipeline {
             }
             let contentType = head.field("content-type")
             let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
-            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil) {
+            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody) {
             case .success(var request):
                 request.bodyConversion = conversion
+                request.mapsFromBody = plan.mapsFromBody
                 if let template {
                     request.bodyTemplate = template
                     request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)

@@ -135,6 +135,18 @@ import Testing
                             responseTemplates:
                               application/json: '#set($lines = $input.body.split("\\n")){"first": "$lines[0]", "id": "$input.params(''id'')", "stage": "$context.stage"}'
                               text/plain: 'fixed text'
+                  /frombody:
+                    post:
+                      x-amazon-apigateway-integration:
+                        type: http
+                        httpMethod: POST
+                        uri: "http://127.0.0.1:\(upstreamPort)/echo/{kind}"
+                        requestParameters:
+                          integration.request.path.kind: method.request.body.kind
+                          integration.request.querystring.n: method.request.body.count
+                          integration.request.header.X-Owner: method.request.body.owner.name
+                          integration.request.header.X-Missing: method.request.body.nothing
+                        responses: {default: {statusCode: "200"}}
                   /override/{id}:
                     post:
                       x-amazon-apigateway-integration:
@@ -314,6 +326,19 @@ import Testing
             let refused = try client.request("POST", "/b/decode", headers: [("Content-Type", "text/plain")], body: "not base64!")
             #expect(refused.status == 500)
             #expect(try client.request("GET", "/prod/mock").status == 200)
+        }
+    }
+
+    @Test func parametersMappedFromTheBody() async throws {
+        try await withGateway { gateway, _ in
+            let client = try gateway.client()
+            let body = #"{"kind": "pets", "count": 3, "owner": {"name": "ada"}}"#
+            let response = try client.request("POST", "/live/frombody", headers: [("Content-Type", "application/json")], body: body)
+            #expect(response.status == 200)
+            #expect(response.text.contains("uri=/echo/pets?n=3"), "\(response.text)")
+            #expect(response.text.contains("header x-owner=ada"), "\(response.text)")
+            #expect(!response.text.contains("x-missing"), "\(response.text)")
+            #expect(response.text.contains("body-bytes=\(body.utf8.count)\nbody=" + body), "the body goes on unchanged: \(response.text)")
         }
     }
 

@@ -43,6 +43,8 @@ public final class HTTPPlan: Sendable {
     public let requestMappings: [HTTPAPIMapping]
     /// HTTP APIs: response mappings by integration status.
     public let responseMappings: HTTPAPIResponseMappings
+    /// Some request parameter is mapped from the body.
+    public let mapsFromBody: Bool
 
     init(
         isProxy: Bool, upstream: UpstreamAddress, pathPieces: [PathPiece], uriQuery: String?, method: HTTPMethod?,
@@ -55,6 +57,8 @@ public final class HTTPPlan: Sendable {
     ) {
         self.requestMappings = requestMappings
         self.responseMappings = responseMappings
+        let sources = Array(pathMappings.values) + queryMappings.map(\.source) + headerMappings.map(\.source)
+        self.mapsFromBody = sources.contains { if case .body = $0 { return true } else { return false } }
         self.binaryMedia = binaryMedia
         self.contentHandling = contentHandling
         self.requestTemplates = requestTemplates
@@ -122,6 +126,7 @@ public final class HTTPPlan: Sendable {
             case .literal(let text): target += text
             case .parameter(let name):
                 if let source = pathMappings[name] {
+                    if case .body = source { continue }  // filled in once the body is in
                     guard let value = values.value(of: source) else { return .failure(.internalError) }
                     if case .pathParameter = source { target += value } else { target += PercentEncoding.encode(value) }
                 } else if let raw = values.match.pathParameter(name) {
@@ -270,8 +275,11 @@ public struct UpstreamRequest: Sendable {
     /// converted first (before a template reads it).
     public var bodyConversion: ContentHandling?
 
+    /// Some parameter is mapped from the body (`method.request.body…`): collected first.
+    public var mapsFromBody = false
+
     /// Whether the body is collected before anything goes upstream.
-    public var collectsBody: Bool { bodyTemplate != nil || bodyConversion != nil }
+    public var collectsBody: Bool { bodyTemplate != nil || bodyConversion != nil || mapsFromBody }
 
     /// The finished head and body for a rendered request template.
     public func withBody(_ body: ByteBuffer) -> UpstreamRequest {
@@ -282,6 +290,22 @@ public struct UpstreamRequest: Sendable {
         var request = UpstreamRequest(head: head, method: method, chunked: false)
         request.mapping = mapping
         return request
+    }
+
+    /// The parameters `plan` maps from the body (`method.request.body…`), as overrides of this
+    /// request; values that are not strings are written as JSON, absent ones left out.
+    public func mappingBody(_ body: [UInt8], plan: HTTPPlan) -> UpstreamRequest {
+        let document = try? MappingJSON.parse(body)
+        func value(_ path: String) -> String? {
+            guard let document, let compiled = try? JSONPath(path), let found = compiled.select(document).first, !found.isNull else { return nil }
+            if case .string(let text) = found { return text }
+            return MappingJSON.serialize(found)
+        }
+        var override = RequestOverride()
+        for (name, source) in plan.pathMappings { if case .body(let path) = source, let text = value(path) { override.path.append((name, text)) } }
+        for (name, source) in plan.queryMappings { if case .body(let path) = source, let text = value(path) { override.query.append((name, text)) } }
+        for (name, source) in plan.headerMappings { if case .body(let path) = source, let text = value(path) { override.headers.append((name, text)) } }
+        return overriding(override, plan: plan)
     }
 }
 

@@ -11,6 +11,8 @@ public enum ValueSource: Sendable, Hashable {
     case sourceIP
     case stage
     case httpMethod
+    /// `method.request.body` (`$`) or `method.request.body.a.b` (`$.a.b`): read once the body is in.
+    case body(String)
 
     /// Parses a mapping expression; nil when the expression is not one Portico understands.
     public static func parse(_ expression: String, stageVariables: [String: String]) -> ValueSource? {
@@ -27,6 +29,10 @@ public enum ValueSource: Sendable, Hashable {
         for (prefix, make) in prefixes where expression.hasPrefix(prefix) {
             let name = String(expression.dropFirst(prefix.count))
             return name.isEmpty ? nil : make(name)
+        }
+        if expression == "method.request.body" { return .body("$") }
+        if expression.hasPrefix("method.request.body."), expression.count > 20 {
+            return .body("$" + expression.dropFirst("method.request.body".count))
         }
         if expression.hasPrefix("stageVariables.") {
             return .literal(stageVariables[String(expression.dropFirst("stageVariables.".count))] ?? "")
@@ -71,6 +77,7 @@ public struct RequestValues<Head: RequestHead> {
         case .sourceIP: return sourceIP
         case .stage: return stage
         case .httpMethod: return head.method.rawValue
+        case .body: return nil  // mapped once the body is in (`UpstreamRequest.mappingBody`)
         }
     }
 

@@ -29,6 +29,7 @@ public struct MappingSeed: @unchecked Sendable {
             ("sourceIp", .string(facts.sourceIP)), ("userAgent", userAgent.map { .string($0) } ?? .null),
             ("accountId", .null), ("apiKey", .null), ("apiKeyId", .null), ("caller", .null), ("user", .null), ("userArn", .null),
             ("cognitoIdentityId", .null), ("cognitoIdentityPoolId", .null), ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null),
+            ("principalOrgId", .null), ("vpcId", .null), ("vpceId", .null),
         ])
         let authorizerMap = VelocityMap()
         if let authorizer {
@@ -46,7 +47,7 @@ public struct MappingSeed: @unchecked Sendable {
             ("domainName", .string(facts.domainName)), ("domainPrefix", .string(String(facts.domainName.split(separator: ".").first ?? ""))),
             ("requestTime", .string(CivilTime(epochSeconds: facts.epochMillis / 1000).commonLogFormat)),
             ("requestTimeEpoch", .integer(Int(facts.epochMillis))), ("identity", .map(identity)), ("authorizer", .map(authorizerMap)),
-            ("error", .map(VelocityMap())),
+            ("error", .map(VelocityMap())), ("isCanaryRequest", .bool(stage.isCanary)),
             ("requestOverride", .map(VelocityMap([("header", .map(VelocityMap())), ("querystring", .map(VelocityMap())), ("path", .map(VelocityMap()))]))),
             ("responseOverride", .map(VelocityMap([("header", .map(VelocityMap()))]))),
         ])

@@ -429,6 +429,8 @@ final class RequestDriver: UpstreamOwner {
     private func forwardRendered(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
         var body = Array(exchange.collectedBody.readableBytesView)
         exchange.collectedBody = ByteBuffer()
+        // Parameters mapped from the client's body (`method.request.body…`).
+        let request = request.mapsFromBody ? request.mappingBody(body, plan: plan) : request
         if let handling = request.bodyConversion {
             guard let converted = plan.binaryMedia.convertRequest(body, contentType: exchange.contentType, handling: handling) else {
                 exchange.errorMessage = "the request body is not base64 and cannot be converted to binary"

@@ -112,6 +112,10 @@ public struct PipelineTestInvoker: TestInvoker {
             }
         case .forward(let plan, var upstream):
             var body = body
+            if upstream.mapsFromBody {
+                upstream = upstream.mappingBody(body, plan: plan)
+                if upstream.bodyTemplate == nil && upstream.bodyConversion == nil { upstream = upstream.withBody(ByteBuffer(bytes: body)) }
+            }
             if let handling = upstream.bodyConversion {
                 guard let converted = plan.binaryMedia.convertRequest(body, contentType: head.headers.first(name: "content-type"), handling: handling) else {
                     log.append("Execution failed: the request body is not base64 and cannot be converted to binary")
