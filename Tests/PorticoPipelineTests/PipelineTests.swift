@@ -39,6 +39,8 @@ import Testing
                   integration.request.path.id: method.request.path.id
                   integration.request.header.X-Stage: "'static-value'"
                   integration.request.querystring.from: method.request.header.X-From
+                  integration.request.header.X-Path: context.path
+                  integration.request.header.X-Resource: context.resourcePath
           /files/{proxy+}:
             x-amazon-apigateway-any-method:
               x-amazon-apigateway-integration: {type: http_proxy, httpMethod: ANY, uri: "https://files.example.com/{proxy}"}
@@ -131,6 +133,8 @@ import Testing
         #expect(head.headers["connection"].isEmpty)
         #expect(head.headers["cookie"] == ["a=1", "b=2"])
         #expect(head.headers["X-Stage"] == ["static-value"])
+        #expect(head.headers["X-Path"].first?.hasPrefix("/prod/items/") == true)
+        #expect(head.headers["X-Resource"] == ["/items/{id}"])
         #expect(head.headers["x-forwarded-for"] == ["1.1.1.1, 10.1.2.3"])
         #expect(head.headers["x-forwarded-proto"] == ["http"])
         #expect(head.headers["x-forwarded-port"] == ["8080"])

@@ -13,6 +13,8 @@ public enum ValueSource: Sendable, Hashable {
     case httpMethod
     /// `method.request.body` (`$`) or `method.request.body.a.b` (`$.a.b`): read once the body is in.
     case body(String)
+    /// Another `context.*` variable a request knows at its head.
+    case context(String)
 
     /// Parses a mapping expression; nil when the expression is not one Portico understands.
     public static func parse(_ expression: String, stageVariables: [String: String]) -> ValueSource? {
@@ -42,6 +44,8 @@ public enum ValueSource: Sendable, Hashable {
         case "context.identity.sourceIp": return .sourceIP
         case "context.stage": return .stage
         case "context.httpMethod": return .httpMethod
+        case "context.extendedRequestId", "context.identity.userAgent", "context.path", "context.resourcePath":
+            return .context(String(expression.dropFirst("context.".count)))
         default: return nil
         }
     }
@@ -78,6 +82,9 @@ public struct RequestValues<Head: RequestHead> {
         case .stage: return stage
         case .httpMethod: return head.method.rawValue
         case .body: return nil  // mapped once the body is in (`UpstreamRequest.mappingBody`)
+        case .context(let name):
+            if name == "resourcePath" { return match.route.resourcePath }
+            return value(of: HTTPAPIMapping.Value.context(name))
         }
     }
 
@@ -98,7 +105,7 @@ public struct RequestValues<Head: RequestHead> {
             case "identity.userAgent": return head.field("user-agent")
             case "stage": return stage
             case "httpMethod": return head.method.rawValue
-            case "path": return String(path)
+            case "path": return stage == "$default" ? String(path) : "/\(stage)\(path)"
             default: return nil
             }
         }
