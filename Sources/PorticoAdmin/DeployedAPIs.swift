@@ -53,6 +53,37 @@ enum DeployedAPIs {
         return apis
     }
 
+    /// CreateApiKey keys and CreateUsagePlan plans with their keys, in the project file's shapes.
+    static func traffic(from state: ManagementState) -> ([APIKeyConfig], [UsagePlanConfig]) {
+        let keys = state.apiKeys.values.compactMap { key -> APIKeyConfig? in
+            guard let id = key["id"]?.stringValue, let value = key["value"]?.stringValue else { return nil }
+            return APIKeyConfig(name: key["name"]?.stringValue ?? id, value: value, enabled: key["enabled"]?.boolValue ?? false, id: id)
+        }
+        func throttle(_ value: JSONValue?) -> Throttling? {
+            guard let object = value?.objectValue else { return nil }
+            return Throttling(rateLimit: object["rateLimit"]?.numberValue ?? 0, burstLimit: Int(object["burstLimit"]?.numberValue ?? 0))
+        }
+        let plans = state.usagePlans.values.compactMap { record -> UsagePlanConfig? in
+            let plan = record.object
+            guard let id = plan["id"]?.stringValue else { return nil }
+            var config = UsagePlanConfig(name: plan["name"]?.stringValue ?? id, id: id)
+            config.throttle = throttle(plan["throttle"])
+            if let quota = plan["quota"]?.objectValue, let limit = quota["limit"]?.numberValue,
+               let period = UsagePlanConfig.QuotaPeriod(rawValue: quota["period"]?.stringValue ?? "") {
+                config.quota = UsagePlanConfig.QuotaSettings(limit: Int(limit), offset: Int(quota["offset"]?.numberValue ?? 0), period: period)
+            }
+            for entry in plan["apiStages"]?.arrayValue ?? [] {
+                guard let api = entry["apiId"]?.stringValue, let stage = entry["stage"]?.stringValue else { continue }
+                var methods: [String: Throttling] = [:]
+                for (path, value) in entry["throttle"]?.objectValue ?? [:] { if let limits = throttle(value) { methods[path] = limits } }
+                config.apiStages.append(UsagePlanConfig.APIStage(api: api, stage: stage, methodThrottles: methods))
+            }
+            config.keys = record.children.keys
+            return config
+        }
+        return (keys, plans)
+    }
+
     /// REST base path mappings and HTTP API mappings, by domain name.
     static func domains(from state: ManagementState) -> [CustomDomain] {
         var domains: [CustomDomain] = []

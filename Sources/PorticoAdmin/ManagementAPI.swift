@@ -90,7 +90,9 @@ public actor ManagementAPI {
 
     /// Everything the data plane serves from the management API.
     public func deployed() -> DeployedDefinitions {
-        DeployedDefinitions(apis: DeployedAPIs.definitions(from: state), domains: DeployedAPIs.domains(from: state))
+        var deployed = DeployedDefinitions(apis: DeployedAPIs.definitions(from: state), domains: DeployedAPIs.domains(from: state))
+        (deployed.apiKeys, deployed.usagePlans) = DeployedAPIs.traffic(from: state)
+        return deployed
     }
 
     /// Whether a path belongs to the management API (and not to the data plane) in development mode.

@@ -185,6 +185,9 @@ struct Serve: AsyncParsableCommand {
             for diagnostic in diagnostics where diagnostic.severity == .error { logger.error("\(diagnostic)") }
             throw ExitCode(1)
         }
+        for (key, value) in sources.traffic.generatedKeys.sorted(by: { $0.key < $1.key }) {
+            logger.notice("generated API key", metadata: ["portico.apiKey": "\(key)", "portico.value": "\(value)"])
+        }
 
         let sidecars = Sidecars(logger: logger)
         do {

@@ -293,9 +293,6 @@ public struct OpenAPIReader {
             operation.extensions["security"] = security.json
             // AWS exports apiKeyRequired as a requirement on the `api_key` scheme.
             operation.apiKeyRequired = requirements.contains { $0["api_key"] != nil }
-            if operation.apiKeyRequired {
-                sink.unsupported("API keys on \(method) \(path) are not enforced yet", at: security)
-            }
         }
         if let integration = node[Self.integrationKey] {
             operation.integration = readIntegration(integration, operation: "\(method) \(path)")

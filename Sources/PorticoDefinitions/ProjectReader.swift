@@ -4,17 +4,17 @@ import PorticoModel
 /// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
 /// Paths in the file are relative to the file's directory.
 public struct ProjectReader {
-    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda"]
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda", "apiKeys", "usagePlans"]
     static let functionKeys: Set<String> = [
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
     ]
     static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
-    static let stageKeys: Set<String> = ["name", "variables", "throttling"]
+    static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
         "maxPayloadBytes", "maxHeaderBytes", "maxIntegrationTimeoutMillis", "idleTimeoutSeconds",
-        "requestHeadTimeoutSeconds", "drainSeconds", "eventLoops",
+        "requestHeadTimeoutSeconds", "drainSeconds", "eventLoops", "accountThrottle",
     ]
 
     /// Loads a project file. The configuration is nil when a diagnostic is an error.
@@ -84,6 +84,7 @@ public struct ProjectReader {
                 drainSeconds: positive(limits["drainSeconds"], "drainSeconds") ?? defaults.drainSeconds,
                 eventLoops: positive(limits["eventLoops"], "eventLoops")
             )
+            if let throttle = readThrottle(limits["accountThrottle"], "limits.accountThrottle") { config.limits.accountThrottle = throttle }
         }
         if let lambda = root["lambda"], let members = sink.mapping(lambda, "lambda") {
             sink.checkKeys(members, known: ["endpoint", "region", "accessKeyId", "secretAccessKey", "sessionToken"], in: "lambda")
@@ -120,8 +121,96 @@ public struct ProjectReader {
             config.apis.append(api)
         }
         if config.apis.isEmpty { sink.warning("the project defines no APIs", at: root) }
+        readTraffic(root, into: &config)
         config.sourceFiles = sourceFiles
         return config
+    }
+
+    /// `{rateLimit, burstLimit}`: requests per second (≥ 0) and bucket size (≥ 0).
+    private mutating func readThrottle(_ node: DocumentNode?, _ what: String) -> Throttling? {
+        guard let node, let members = sink.mapping(node, what) else { return nil }
+        sink.checkKeys(members, known: ["rateLimit", "burstLimit"], in: what)
+        guard let rate = sink.double(node["rateLimit"], "rateLimit"), let burst = sink.int(node["burstLimit"], "burstLimit"), rate >= 0, burst >= 0 else {
+            sink.error("\(what) needs rateLimit and burstLimit, both 0 or more", at: node)
+            return nil
+        }
+        return Throttling(rateLimit: rate, burstLimit: burst)
+    }
+
+    /// `/pets/GET`, `/pets/{id}/*`, `*/*`.
+    static func isMethodPath(_ path: String) -> Bool {
+        guard let slash = path.lastIndex(of: "/") else { return false }
+        let resource = path[..<slash], method = path[path.index(after: slash)...]
+        return (resource == "*" || resource.hasPrefix("/") || resource.isEmpty) && !method.isEmpty
+    }
+
+    /// `apiKeys: [{name, value, enabled}]` and `usagePlans: [{name, apiStages, throttle, quota, keys}]`.
+    private mutating func readTraffic(_ root: DocumentNode, into config: inout ProjectConfig) {
+        for node in sink.sequence(root["apiKeys"], "apiKeys") ?? [] {
+            guard let members = sink.mapping(node, "an API key") else { continue }
+            sink.checkKeys(members, known: ["name", "value", "enabled", "id"], in: "an API key")
+            guard let name = sink.string(node["name"], "name") else {
+                sink.error("an API key needs a name", at: node)
+                continue
+            }
+            let value = sink.string(node["value"], "value")
+            if let value, value.count < 20 { sink.error("an API key's value must be at least 20 characters, as AWS requires", at: node["value"]!) }
+            if config.apiKeys.contains(where: { $0.name == name }) { sink.error("the API key '\(name)' is defined twice", at: node) }
+            config.apiKeys.append(APIKeyConfig(name: name, value: value, enabled: sink.bool(node["enabled"], "enabled") ?? true, id: sink.string(node["id"], "id")))
+        }
+        for node in sink.sequence(root["usagePlans"], "usagePlans") ?? [] {
+            guard let members = sink.mapping(node, "a usage plan") else { continue }
+            sink.checkKeys(members, known: ["name", "id", "apiStages", "throttle", "quota", "keys"], in: "a usage plan")
+            guard let name = sink.string(node["name"], "name") else {
+                sink.error("a usage plan needs a name", at: node)
+                continue
+            }
+            var plan = UsagePlanConfig(name: name, id: sink.string(node["id"], "id"))
+            plan.throttle = readThrottle(node["throttle"], "throttle")
+            if let quota = node["quota"], let quotaMembers = sink.mapping(quota, "quota") {
+                sink.checkKeys(quotaMembers, known: ["limit", "offset", "period"], in: "quota")
+                let period = sink.string(quota["period"], "period").flatMap { UsagePlanConfig.QuotaPeriod(rawValue: $0.uppercased()) }
+                let offset = sink.int(quota["offset"], "offset") ?? 0
+                if let limit = sink.int(quota["limit"], "limit"), limit >= 0, let period {
+                    let maxOffset = period == .day ? 0 : (period == .week ? 6 : 27)
+                    if (0...maxOffset).contains(offset) {
+                        plan.quota = UsagePlanConfig.QuotaSettings(limit: limit, offset: offset, period: period)
+                    } else {
+                        sink.error("a \(period.rawValue) quota's offset must be 0–\(maxOffset)", at: quota)
+                    }
+                } else {
+                    sink.error("quota needs a limit (0 or more) and a period (DAY, WEEK or MONTH)", at: quota)
+                }
+            }
+            for stageNode in sink.sequence(node["apiStages"], "apiStages") ?? [] {
+                guard let api = sink.string(stageNode["api"], "api"), let stage = sink.string(stageNode["stage"], "stage") else {
+                    sink.error("each of apiStages needs an api (id or name) and a stage", at: stageNode)
+                    continue
+                }
+                guard config.apis.contains(where: { ($0.id == api || $0.name == api) && $0.stages.contains { $0.name == stage } }) else {
+                    sink.error("usage plan '\(name)': no API '\(api)' with a stage '\(stage)'", at: stageNode)
+                    continue
+                }
+                var entry = UsagePlanConfig.APIStage(api: api, stage: stage)
+                for (path, value) in sink.mapping(stageNode["throttle"], "throttle") ?? [] {
+                    guard Self.isMethodPath(path) else {
+                        sink.error("per-method throttles are keyed /resource/METHOD: '\(path)'", at: value)
+                        continue
+                    }
+                    if let throttle = readThrottle(value, "throttle \(path)") { entry.methodThrottles[path] = throttle }
+                }
+                plan.apiStages.append(entry)
+            }
+            for key in sink.sequence(node["keys"], "keys") ?? [] {
+                guard let keyName = sink.string(key, "a key") else { continue }
+                guard config.apiKeys.contains(where: { $0.name == keyName || $0.id == keyName }) else {
+                    sink.error("usage plan '\(name)': no API key '\(keyName)' in apiKeys", at: key)
+                    continue
+                }
+                plan.keys.append(keyName)
+            }
+            config.usagePlans.append(plan)
+        }
     }
 
     private mutating func positive(_ node: DocumentNode?, _ what: String) -> Int? {
@@ -287,12 +376,13 @@ public struct ProjectReader {
             _ = value
             sink.error("a stage variable name may hold only letters, digits and '_': '\(key)'", at: node["variables"]!)
         }
-        if let throttle = node["throttling"], sink.mapping(throttle, "throttling") != nil {
-            stage.throttling = Throttling(
-                rateLimit: sink.double(throttle["rateLimit"], "rateLimit") ?? 10_000,
-                burstLimit: sink.int(throttle["burstLimit"], "burstLimit") ?? 5_000
-            )
-            sink.unsupported("stage throttling is kept but not enforced yet", at: throttle)
+        stage.throttling = readThrottle(node["throttling"], "throttling")
+        for (path, value) in sink.mapping(node["methodThrottling"], "methodThrottling") ?? [] {
+            guard Self.isMethodPath(path) else {
+                sink.error("methodThrottling keys are /resource/METHOD (with * for any), like /pets/GET or */*: '\(path)'", at: value)
+                continue
+            }
+            if let throttle = readThrottle(value, "methodThrottling \(path)") { stage.methodThrottling[path] = throttle }
         }
         return stage
     }

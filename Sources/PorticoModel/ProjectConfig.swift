@@ -16,6 +16,9 @@ public struct ProjectConfig: Sendable, Hashable {
     public var sourceFiles: [String]
     /// Custom domain names and their mappings (from the management API).
     public var customDomains: [CustomDomain] = []
+    /// API keys and usage plans (portico.yaml, and the management API's).
+    public var apiKeys: [APIKeyConfig] = []
+    public var usagePlans: [UsagePlanConfig] = []
 
     public init(
         listeners: [ListenerConfig] = [ListenerConfig()], admin: AdminConfig? = nil,
@@ -115,6 +118,8 @@ public struct Limits: Sendable, Hashable {
     public var drainSeconds: Int
     /// Event-loop threads serving traffic; nil (the default) means one per core.
     public var eventLoops: Int?
+    /// The account-level throttle every request passes; AWS: 10,000 requests/s, burst 5,000.
+    public var accountThrottle = Throttling(rateLimit: 10_000, burstLimit: 5_000)
 
     public static let awsMaxPayloadBytes = 10 * 1024 * 1024
     public static let awsMaxHeaderBytes = 10_240
@@ -202,6 +207,9 @@ public struct CustomDomain: Sendable, Hashable {
 public struct DeployedDefinitions: Sendable, Hashable {
     public var apis: [APIDefinition]
     public var domains: [CustomDomain]
+    /// API keys and usage plans created through the management API.
+    public var apiKeys: [APIKeyConfig] = []
+    public var usagePlans: [UsagePlanConfig] = []
 
     public init(apis: [APIDefinition] = [], domains: [CustomDomain] = []) {
         self.apis = apis

@@ -50,6 +50,8 @@ public enum Pipeline {
         public var routeKey: String = "-"
         /// The matched route, when one matched.
         public var route: CompiledRoute?
+        /// The API key the request was metered under (`$context.identity.apiKeyId`).
+        public var apiKeyID: String?
 
         public init(apiType: APIType) { self.apiType = apiType }
     }
@@ -59,7 +61,7 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -103,17 +105,31 @@ public enum Pipeline {
         // Built only for authorizers and functions: the plain proxy path allocates none of it.
         func context() -> FunctionEvent.Context {
             let host = head.field("host") ?? "\(stage.apiID).execute-api.localhost"
-            return FunctionEvent.Context(
+            var facts = FunctionEvent.Context(
                 apiID: stage.apiID, stage: stage.name, requestID: requestID.uuid, extendedRequestID: requestID.shortID,
                 sourceIP: sourceIP, protocolName: protocolName, epochMillis: epochMillis,
                 domainName: String(host.split(separator: ":").first ?? Substring(host))
             )
+            if let keyID = routed.apiKeyID {
+                facts.apiKeyID = keyID
+                facts.apiKey = stage.apiKeySource == .authorizer ? authorization?.usageIdentifierKey : head.field("x-api-key")
+            }
+            return facts
         }
         if let authorizer = match.route.authorizer, authorization == nil {
             switch AuthorizerFilter.prepare(authorizer, head: head, match: match, stage: stage, apiPath: apiPath, query: query, context: context()) {
             case .success(let call): return .authorize(call)
             case .failure(let error): return .fail(error)
             }
+        }
+
+        // API key, usage plan throttle and quota, stage and account throttles, in AWS's order;
+        // once per request (not again for the decision that follows a validated body).
+        if !bodyValidated, let refused = TrafficFilter.admit(
+            route: match.route, stage: stage, gateway: gateway, head: head, authorization: authorization,
+            nowNanos: nowNanos, epochMillis: epochMillis, routed: &routed
+        ) {
+            return .fail(refused)
         }
 
         // Request validation: required parameters now, the body once it is in.
@@ -140,7 +156,7 @@ public enum Pipeline {
             let next = decide(
                 head: head, path: path, query: query, requestID: requestID, sourceIP: sourceIP, forwarded: forwarded,
                 gateway: gateway, routed: &routed, epochMillis: epochMillis, protocolName: protocolName,
-                authorization: authorization, bodyValidated: true)
+                authorization: authorization, bodyValidated: true, nowNanos: nowNanos)
             return .validate(bodySchema, then: next)
         }
 

@@ -94,6 +94,57 @@ import Testing
         #expect(messages.contains { $0.hasPrefix("8: cannot read the definition") })
     }
 
+    @Test func apiKeysUsagePlansAndThrottles() throws {
+        let api = "openapi: 3.0.1\ninfo: {title: a, version: '1'}\npaths: {}\n"
+        let good = try write([
+            "a.yaml": api,
+            "portico.yaml": """
+                limits: {accountThrottle: {rateLimit: 500, burstLimit: 100}}
+                apiKeys:
+                  - {name: k1, value: abcdefghijklmnopqrstuvwxyz}
+                  - {name: k2, enabled: false}
+                usagePlans:
+                  - name: basic
+                    apiStages: [{api: a, stage: prod, throttle: {"/pets/GET": {rateLimit: 1, burstLimit: 2}}}]
+                    throttle: {rateLimit: 10, burstLimit: 20}
+                    quota: {limit: 1000, offset: 1, period: WEEK}
+                    keys: [k1, k2]
+                apis:
+                  - {name: a, definition: a.yaml, stages: [{name: prod, throttling: {rateLimit: 5, burstLimit: 6}, methodThrottling: {"*/*": {rateLimit: 7, burstLimit: 8}}}]}
+                """,
+        ])
+        let (config, diagnostics) = ProjectReader.load(path: good + "/portico.yaml")
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        #expect(config?.limits.accountThrottle == Throttling(rateLimit: 500, burstLimit: 100))
+        #expect(config?.apiKeys.map(\.name) == ["k1", "k2"])
+        #expect(config?.apiKeys.last?.enabled == false && config?.apiKeys.last?.value == nil)
+        let plan = try #require(config?.usagePlans.first)
+        #expect(plan.quota == UsagePlanConfig.QuotaSettings(limit: 1000, offset: 1, period: .week))
+        #expect(plan.apiStages.first?.methodThrottles["/pets/GET"] == Throttling(rateLimit: 1, burstLimit: 2))
+        #expect(config?.apis.first?.stages.first?.methodThrottling["*/*"] == Throttling(rateLimit: 7, burstLimit: 8))
+
+        let bad = try write([
+            "a.yaml": api,
+            "portico.yaml": """
+                apiKeys:
+                  - {name: k1, value: short}
+                usagePlans:
+                  - name: p
+                    apiStages: [{api: nope, stage: prod}]
+                    quota: {limit: 10, offset: 9, period: WEEK}
+                    keys: [k9]
+                apis:
+                  - {name: a, definition: a.yaml, stages: [{name: prod, methodThrottling: {pets: {rateLimit: 1, burstLimit: 1}}}]}
+                """,
+        ])
+        let messages = ProjectReader.load(path: bad + "/portico.yaml").1.map(\.message)
+        #expect(messages.contains { $0.contains("at least 20 characters") })
+        #expect(messages.contains { $0.contains("no API 'nope' with a stage 'prod'") })
+        #expect(messages.contains { $0.contains("offset must be 0–6") })
+        #expect(messages.contains { $0.contains("no API key 'k9'") })
+        #expect(messages.contains { $0.contains("methodThrottling keys are /resource/METHOD") })
+    }
+
     @Test func apiIDsAreStableAndShapedLikeAWS() {
         let id = ProjectReader.apiID(for: "PetStore")
         #expect(id == ProjectReader.apiID(for: "PetStore"))

@@ -102,9 +102,11 @@ def cli(endpoint, *args, key="AKIDPORTICOE2E", secret="e2e-secret"):
     return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
-def request(port, method, path, host=None, body=None):
+def request(port, method, path, host=None, body=None, headers=None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Host": host} if host else {}
+    headers = dict(headers or {})
+    if host:
+        headers["Host"] = host
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     data = response.read()
@@ -543,6 +545,43 @@ def request_validation_with_boto3(backend_port):
         portico.stop()
 
 
+def api_keys_and_usage_plans_with_boto3(backend_port):
+    """Keys, usage plans and plan keys through boto3 are enforced by the data plane."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="metered")
+        api_id, root = api["id"], api["rootResourceId"]
+        things = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="things")
+        apigw.put_method(restApiId=api_id, resourceId=things["id"], httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+        apigw.put_integration(restApiId=api_id, resourceId=things["id"], httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_method_response(restApiId=api_id, resourceId=things["id"], httpMethod="GET", statusCode="200")
+        apigw.put_integration_response(restApiId=api_id, resourceId=things["id"], httpMethod="GET", statusCode="200",
+                                       selectionPattern="", responseTemplates={"application/json": '{"ok":true}'})
+        apigw.create_deployment(restApiId=api_id, stageName="prod")
+        key = apigw.create_api_key(name="partner", enabled=True, value="partner-key-0123456789abcd")
+        plan = apigw.create_usage_plan(name="tiny", apiStages=[{"apiId": api_id, "stage": "prod"}],
+                                       throttle={"rateLimit": 100.0, "burstLimit": 50}, quota={"limit": 2, "period": "DAY"})
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        path = f"/restapis/{api_id}/prod/_user_request_/things"
+
+        status, body = request(port, "GET", path)
+        expect(status == 403 and json.loads(body) == {"message": "Forbidden"}, f"no key: {status} {body}")
+        headers = {"x-api-key": "partner-key-0123456789abcd"}
+        for attempt in range(2):
+            status, body = request(port, "GET", path, headers=headers)
+            expect(status == 200 and json.loads(body) == {"ok": True}, f"with the key ({attempt}): {status} {body}")
+        status, body = request(port, "GET", path, headers=headers)
+        expect(status == 429 and json.loads(body) == {"message": "Limit Exceeded"}, f"over the quota: {status} {body}")
+        apigw.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+        status, body = request(port, "GET", path, headers=headers)
+        expect(status == 403, f"a disabled key: {status} {body}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -555,10 +594,12 @@ def main():
         lambda: portico_cli_import_deploy_export(backend_port),
         custom_domain_certificate_by_sni,
         lambda: request_validation_with_boto3(backend_port),
+        lambda: api_keys_and_usage_plans_with_boto3(backend_port),
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
              "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export",
-             "custom_domain_certificate_by_sni", "request_validation_with_boto3"]
+             "custom_domain_certificate_by_sni", "request_validation_with_boto3",
+             "api_keys_and_usage_plans_with_boto3"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

@@ -16,6 +16,10 @@ public final class CompiledGateway: Sendable {
     private let domains: [String: [CompiledMapping]]
     /// Certificates of custom domains by lower-case host name, for SNI on TLS listeners.
     public let domainCertificates: [String: CustomDomain.Certificate]
+    /// The account-level throttle every request passes.
+    public let accountThrottle: SharedTokenBucket?
+    /// API keys with their usage plans.
+    public let keys: KeyRing
 
     struct CompiledMapping: Sendable {
         var basePath: String
@@ -23,7 +27,12 @@ public final class CompiledGateway: Sendable {
         var stage: CompiledStage?
     }
 
-    init(apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig) {
+    init(
+        apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig,
+        accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:])
+    ) {
+        self.accountThrottle = accountThrottle
+        self.keys = keys
         self.apis = apis
         self.limits = limits
         self.accessLog = accessLog
@@ -187,12 +196,15 @@ public final class CompiledStage: Sendable {
     public let isCanary: Bool
     /// The API's customised gateway responses, if any.
     public let gatewayResponses: CustomGatewayResponses?
+    /// Where API keys are read from.
+    public let apiKeySource: APIKeySource
 
     init(
         apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
         routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false,
-        gatewayResponses: CustomGatewayResponses? = nil
+        gatewayResponses: CustomGatewayResponses? = nil, apiKeySource: APIKeySource = .header
     ) {
+        self.apiKeySource = apiKeySource
         self.gatewayResponses = gatewayResponses
         self.canary = canary
         self.canaryShare = canaryShare

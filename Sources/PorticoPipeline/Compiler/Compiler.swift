@@ -12,9 +12,14 @@ public struct Compiler {
     /// Functions defined nowhere here are invoked remotely.
     private var remoteLambda = false
     private var seen = Set<Diagnostic>()
+    /// Throttle buckets and quota counts that outlive this compilation.
+    var traffic = TrafficRegistry()
 
-    public static func compile(_ config: ProjectConfig) -> (CompiledGateway?, [Diagnostic]) {
+    /// `traffic` keeps buckets and counts across compilations (a server passes the same one to
+    /// every reload).
+    public static func compile(_ config: ProjectConfig, traffic: TrafficRegistry = TrafficRegistry()) -> (CompiledGateway?, [Diagnostic]) {
         var compiler = Compiler()
+        compiler.traffic = traffic
         compiler.functions = Set(config.functions.map(\.name))
         compiler.remoteLambda = config.remoteLambda != nil
         var apis: [CompiledAPI] = []
@@ -29,7 +34,10 @@ public struct Compiler {
             }
             apis.append(CompiledAPI(id: api.id, name: api.name, type: api.type, stages: stages))
         }
-        let gateway = CompiledGateway(apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog)
+        let keys = compiler.compileKeys(config, apis: apis)
+        let gateway = CompiledGateway(
+            apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog,
+            accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys)
         return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
     }
 
@@ -57,9 +65,12 @@ public struct Compiler {
                 }
             }
             let validator = CompiledValidator.compile(operation, models: api.models, report: { report($0) })
+            // AWS applies a stage's throttle to each method on its own.
+            let throttle = (MethodPattern.best(stage.methodThrottling, resourcePath: operation.path, method: operation.method) ?? stage.throttling)
+                .map { traffic.bucket("stage:\(api.id):\(stage.name):\(operation.routeKey)", $0) }
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,
-                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator
+                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator, throttle: throttle
             )
             do throws(RouteTableBuilder.Conflict) {
                 try builder.add(route, path: operation.path)
@@ -71,7 +82,8 @@ public struct Compiler {
         return CompiledStage(
             apiID: api.id, apiName: api.name, apiType: api.type, name: stage.name, variables: stage.variables,
             routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary,
-            gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location)
+            gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location),
+            apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header
         )
     }
 

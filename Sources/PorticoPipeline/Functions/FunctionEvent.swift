@@ -23,6 +23,9 @@ public struct FunctionEvent: Sendable {
         public var protocolName: String
         public var epochMillis: Int64
         public var domainName: String
+        /// The API key the request was metered under (value and id), when the method requires one.
+        public var apiKey: String?
+        public var apiKeyID: String?
 
         public init(apiID: String, stage: String, requestID: String, extendedRequestID: String, sourceIP: String, protocolName: String, epochMillis: Int64, domainName: String) {
             self.apiID = apiID
@@ -123,6 +126,8 @@ public struct FunctionEvent: Sendable {
         for name in ["accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn"] {
             identity[name] = .null
         }
+        if let key = context.apiKey { identity["apiKey"] = .string(key) }
+        if let id = context.apiKeyID { identity["apiKeyId"] = .string(id) }
         let resourcePath = route.resourcePath.isEmpty ? "$default" : route.resourcePath
         var requestContext: [String: JSONValue] = [
             "accountId": .string(context.accountID), "apiId": .string(context.apiID), "stage": .string(context.stage),

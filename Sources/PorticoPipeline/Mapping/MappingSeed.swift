@@ -27,7 +27,8 @@ public struct MappingSeed: @unchecked Sendable {
         let userAgent = headers.last { $0.name.lowercased() == "user-agent" }?.value
         let identity = VelocityMap([
             ("sourceIp", .string(facts.sourceIP)), ("userAgent", userAgent.map { .string($0) } ?? .null),
-            ("accountId", .null), ("apiKey", .null), ("apiKeyId", .null), ("caller", .null), ("user", .null), ("userArn", .null),
+            ("accountId", .null), ("apiKey", facts.apiKey.map { .string($0) } ?? .null), ("apiKeyId", facts.apiKeyID.map { .string($0) } ?? .null),
+            ("caller", .null), ("user", .null), ("userArn", .null),
             ("cognitoIdentityId", .null), ("cognitoIdentityPoolId", .null), ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null),
             ("principalOrgId", .null), ("vpcId", .null), ("vpceId", .null),
         ])

@@ -20,6 +20,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     /// A function failed, answered malformed, or could not run: 502 on REST APIs, 500 on HTTP APIs.
     case functionFailure = "FUNCTION_FAILURE"
     case throttled = "THROTTLED"
+    /// No API key, or one that is unknown, disabled or in no usage plan of the stage.
+    case invalidAPIKey = "INVALID_API_KEY"
+    /// The key's usage plan quota is used up for the period.
+    case quotaExceeded = "QUOTA_EXCEEDED"
     /// No identity, a token that fails validation, or an authorizer that says `Unauthorized`.
     case unauthorized = "UNAUTHORIZED"
     /// The authorizer's policy denies the method explicitly.
@@ -67,6 +71,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
             return (500, "Internal Server Error", "InternalServerErrorException")
         case (.throttled, _):
             return (429, "Too Many Requests", "TooManyRequestsException")
+        case (.invalidAPIKey, _):
+            return (403, "Forbidden", "ForbiddenException")
+        case (.quotaExceeded, _):
+            return (429, "Limit Exceeded", "LimitExceededException")
         case (.unauthorized, _):
             return (401, "Unauthorized", "UnauthorizedException")
         case (.explicitDeny, .rest):

@@ -15,10 +15,13 @@ public final class CompiledRoute: Sendable {
     public let authorizer: CompiledAuthorizer?
     /// The method's request validator, when it checks anything.
     public let validator: CompiledValidator?
+    /// The stage's throttle for this method (its method settings, or the stage default).
+    public let throttle: SharedTokenBucket?
     /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
     public let resourceID: String
 
-    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil) {
+    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil, throttle: SharedTokenBucket? = nil) {
+        self.throttle = throttle
         self.authorizer = authorizer
         self.validator = validator
         self.resourcePath = resourcePath

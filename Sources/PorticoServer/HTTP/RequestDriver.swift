@@ -78,7 +78,7 @@ final class RequestDriver: UpstreamOwner {
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: gateway, routed: &routed,
-            epochMillis: now, protocolName: info.protocolName
+            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos
         )
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
@@ -352,7 +352,8 @@ final class RequestDriver: UpstreamOwner {
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
-            epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result
+            epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
+            nowNanos: state.uptimeNanos
         )
         exchange.routed = routed
         exchange.contentType = head.headers.first(name: "content-type")

@@ -15,6 +15,8 @@ public final class GatewaySources: Sendable {
 
     private let sources: NIOLockedValueBox<Sources>
     private let logger: Logger
+    /// Throttle buckets, quota counts and generated API keys, kept across every recompilation.
+    public let traffic = TrafficRegistry()
 
     public init(project: ProjectConfig, logger: Logger) {
         self.sources = NIOLockedValueBox(Sources(project: project))
@@ -26,7 +28,7 @@ public final class GatewaySources: Sendable {
     /// Compiles `project` with the current managed APIs; on success it becomes the project.
     public func replaceProject(_ project: ProjectConfig) -> (CompiledGateway?, [Diagnostic]) {
         let managed = sources.withLockedValue { $0.managed }
-        let (gateway, diagnostics) = Self.compile(project: project, managed: managed, logger: logger)
+        let (gateway, diagnostics) = Self.compile(project: project, managed: managed, logger: logger, traffic: traffic)
         if gateway != nil { sources.withLockedValue { $0.project = project } }
         return (gateway, diagnostics)
     }
@@ -37,17 +39,19 @@ public final class GatewaySources: Sendable {
             sources.managed = managed
             return sources.project
         }
-        return Self.compile(project: project, managed: managed, logger: logger).0
+        return Self.compile(project: project, managed: managed, logger: logger, traffic: traffic).0
     }
 
     public func compile() -> (CompiledGateway?, [Diagnostic]) {
         let (project, managed) = sources.withLockedValue { ($0.project, $0.managed) }
-        return Self.compile(project: project, managed: managed, logger: logger)
+        return Self.compile(project: project, managed: managed, logger: logger, traffic: traffic)
     }
 
-    static func compile(project: ProjectConfig, managed: DeployedDefinitions, logger: Logger) -> (CompiledGateway?, [Diagnostic]) {
+    static func compile(project: ProjectConfig, managed: DeployedDefinitions, logger: Logger, traffic: TrafficRegistry) -> (CompiledGateway?, [Diagnostic]) {
         var combined = project
         combined.customDomains += managed.domains
+        combined.apiKeys += managed.apiKeys
+        combined.usagePlans += managed.usagePlans
         var accepted: [APIDefinition] = []
         for api in managed.apis {
             var alone = project
@@ -62,6 +66,6 @@ public final class GatewaySources: Sendable {
             accepted.append(api)
         }
         combined.apis += accepted
-        return Compiler.compile(combined)
+        return Compiler.compile(combined, traffic: traffic)
     }
 }

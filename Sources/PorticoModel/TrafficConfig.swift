@@ -1,0 +1,64 @@
+/// An API key (portico.yaml `apiKeys:`, or CreateApiKey): callers send its value in `x-api-key`.
+public struct APIKeyConfig: Sendable, Hashable {
+    public var name: String
+    /// Nil: Portico generates one when it starts (and logs it).
+    public var value: String?
+    public var enabled: Bool
+    /// A stable id (`requestContext.identity.apiKeyId`, usage records); the name when not given.
+    public var id: String
+
+    public init(name: String, value: String? = nil, enabled: Bool = true, id: String? = nil) {
+        self.name = name
+        self.value = value
+        self.enabled = enabled
+        self.id = id ?? name
+    }
+}
+
+/// A usage plan: the API stages it covers, a throttle and a quota per key, and its keys.
+public struct UsagePlanConfig: Sendable, Hashable {
+    public struct APIStage: Sendable, Hashable {
+        /// The API's id or name.
+        public var api: String
+        public var stage: String
+        /// Per-method throttles by `/resource/METHOD` (`*` wildcards allowed).
+        public var methodThrottles: [String: Throttling]
+
+        public init(api: String, stage: String, methodThrottles: [String: Throttling] = [:]) {
+            self.api = api
+            self.stage = stage
+            self.methodThrottles = methodThrottles
+        }
+    }
+
+    public enum QuotaPeriod: String, Sendable, Hashable { case day = "DAY", week = "WEEK", month = "MONTH" }
+
+    public struct QuotaSettings: Sendable, Hashable {
+        public var limit: Int
+        public var offset: Int
+        public var period: QuotaPeriod
+
+        public init(limit: Int, offset: Int = 0, period: QuotaPeriod) {
+            self.limit = limit
+            self.offset = offset
+            self.period = period
+        }
+    }
+
+    public var name: String
+    public var id: String
+    public var apiStages: [APIStage]
+    public var throttle: Throttling?
+    public var quota: QuotaSettings?
+    /// The names (or ids) of the keys in the plan.
+    public var keys: [String]
+
+    public init(name: String, id: String? = nil, apiStages: [APIStage] = [], throttle: Throttling? = nil, quota: QuotaSettings? = nil, keys: [String] = []) {
+        self.name = name
+        self.id = id ?? name
+        self.apiStages = apiStages
+        self.throttle = throttle
+        self.quota = quota
+        self.keys = keys
+    }
+}
