@@ -25,6 +25,12 @@ enum DeployedAPIs {
                       let snapshot = record.snapshots[deploymentID] else { continue }
                 let variables = strings(stage["variables"])
                 var served = Stage(name: name, variables: variables, deployment: operations(restResources: snapshot, record: record, models: api.models, location: location))
+                // methodSettings keys keep AWS's `~1` escapes: `~1pets/GET`, `*/*`.
+                for (key, value) in stage["methodSettings"]?.objectValue ?? [:] {
+                    if let limits = throttling(value, rate: "throttlingRateLimit", burst: "throttlingBurstLimit") {
+                        served.methodThrottling[key.replacingOccurrences(of: "~1", with: "/")] = limits
+                    }
+                }
                 // canarySettings: a share of the traffic to another deployment, with variable overrides.
                 if let canary = stage["canarySettings"]?.objectValue, let canaryID = canary["deploymentId"]?.stringValue,
                    let canarySnapshot = record.snapshots[canaryID] {
@@ -46,11 +52,25 @@ enum DeployedAPIs {
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
-                api.stages.append(Stage(name: name, variables: strings(stage["stageVariables"]), deployment: operations(httpSnapshot: snapshot, location: location)))
+                var served = Stage(name: name, variables: strings(stage["stageVariables"]), deployment: operations(httpSnapshot: snapshot, location: location))
+                served.throttling = throttling(stage["defaultRouteSettings"], rate: "throttlingRateLimit", burst: "throttlingBurstLimit")
+                // routeSettings are keyed by route key (`GET /pets`); the data plane's by `/pets/GET`.
+                for (routeKey, value) in stage["routeSettings"]?.objectValue ?? [:] {
+                    let parts = routeKey.split(separator: " ", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, let limits = throttling(value, rate: "throttlingRateLimit", burst: "throttlingBurstLimit") else { continue }
+                    served.methodThrottling[parts[1] + "/" + (parts[0] == "ANY" ? "*" : parts[0])] = limits
+                }
+                api.stages.append(served)
             }
             if !api.stages.isEmpty { apis.append(api) }
         }
         return apis
+    }
+
+    /// A throttle from a settings object, when it has both limits.
+    static func throttling(_ value: JSONValue?, rate: String, burst: String) -> Throttling? {
+        guard let object = value?.objectValue, let rateLimit = object[rate]?.numberValue, let burstLimit = object[burst]?.numberValue else { return nil }
+        return Throttling(rateLimit: rateLimit, burstLimit: Int(burstLimit))
     }
 
     /// CreateApiKey keys and CreateUsagePlan plans with their keys, in the project file's shapes.

@@ -175,6 +175,26 @@ public actor ManagementAPI {
         }
     }
 
+    /// Stores the data plane's usage counts (a recorder calls this every second).
+    public func recordUsage(_ entries: [UsageEntry]) {
+        guard !entries.isEmpty else { return }
+        var working = state
+        working.dirty = []
+        for entry in entries {
+            let key = "\(entry.planID)/\(entry.keyID)/\(entry.day)"
+            working.usage[key] = entry.used
+            working.touch("usage", key)
+        }
+        try? store.apply(working.writes())
+        working.dirty = []
+        state = working
+    }
+
+    /// The stored usage counts, for the data plane to start from.
+    public func usageRecords() -> [UsageEntry] {
+        state.usageEntries
+    }
+
     static func isLoopback(_ address: String) -> Bool {
         address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }

@@ -224,6 +224,8 @@ struct ManagementState: Sendable {
     var restAPIs = OrderedRecords<RestAPIRecord>()
     var apiKeys = OrderedRecords<JSONObject>()
     var usagePlans = OrderedRecords<ParentRecord>()
+    /// Requests per `planID/keyID/day` (days since the epoch, UTC), as the data plane counted them.
+    var usage: [String: Int] = [:]
     var domainNames = OrderedRecords<ParentRecord>()
     var v2APIs = OrderedRecords<V2APIRecord>()
     var v2DomainNames = OrderedRecords<ParentRecord>()
@@ -276,7 +278,18 @@ struct ManagementState: Sendable {
         case "vpclinks": return stored(vpcLinks) { .object($0) }
         case "v2vpclinks": return stored(v2VpcLinks) { .object($0) }
         case "account": return stored(account) { .object($0) }
+        case "usage": return usage[key].map { .array([.number(0), .number(Double($0))]) }
         default: return nil
+        }
+    }
+
+    /// `usage` as entries (its keys are `planID/keyID/day`).
+    var usageEntries: [UsageEntry] {
+        usage.compactMap { key, used in
+            var parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 3, let day = Int(parts.removeLast()) else { return nil }
+            let keyID = parts.removeLast()
+            return UsageEntry(planID: parts.joined(separator: "/"), keyID: keyID, day: day, used: used)
         }
     }
 
@@ -297,6 +310,7 @@ struct ManagementState: Sendable {
             case "vpclinks": if let object = value.objectValue { vpcLinks.restore(record.key, object, sequence: number) }
             case "v2vpclinks": if let object = value.objectValue { v2VpcLinks.restore(record.key, object, sequence: number) }
             case "account": if let object = value.objectValue { account.restore(record.key, object, sequence: number) }
+            case "usage": if let used = value.numberValue { usage[record.key] = Int(used) }
             default: continue
             }
         }

@@ -1,3 +1,4 @@
+import PorticoPipeline
 import PorticoModel
 
 extension RestAPIOperations {
@@ -192,11 +193,44 @@ extension RestAPIOperations {
             guard let start = call.query("startDate"), let end = call.query("endDate") else {
                 throw ManagementError.badRequest("The start date and end date are required")
             }
-            // Counting arrives with usage plans on the data plane (issue 6); until then no key has used anything.
+            guard let first = day(start), let last = day(end), first <= last, last - first <= 90 else {
+                throw ManagementError.badRequest("startDate and endDate must be dates (yyyy-MM-dd), the end not before the start and at most 90 days apart")
+            }
+            // Per key, per day: [used, remaining], remaining counted against the plan's quota period.
+            let planID = call.parameter("usageplanId")
+            let quota = record.object["quota"]?.objectValue.flatMap { quota -> Quota? in
+                guard let limit = quota["limit"]?.numberValue, let period = Quota.Period(rawValue: quota["period"]?.stringValue ?? "") else { return nil }
+                return Quota(limit: Int(limit), offset: Int(quota["offset"]?.numberValue ?? 0), period: period)
+            }
             var items: JSONObject = [:]
-            for keyID in record.children.keys { items[keyID] = [] }
-            return .json(200, ["usagePlanId": .string(call.parameter("usageplanId")), "startDate": .string(start), "endDate": .string(end), "items": .object(items)])
+            for keyID in record.children.keys where call.query("keyId") == nil || call.query("keyId") == keyID {
+                var days: [JSONValue] = []
+                for day in first...last {
+                    let used = state.usage["\(planID)/\(keyID)/\(day)"] ?? 0
+                    var remaining = 0
+                    if let quota {
+                        let period = quota.periodIndex(epochMillis: Int64(day) * 86_400_000)
+                        var spent = 0
+                        var earlier = day
+                        while earlier >= day - 31, quota.periodIndex(epochMillis: Int64(earlier) * 86_400_000) == period {
+                            spent += state.usage["\(planID)/\(keyID)/\(earlier)"] ?? 0
+                            earlier -= 1
+                        }
+                        remaining = max(quota.limit - spent, 0)
+                    }
+                    days.append([.number(Double(used)), .number(Double(remaining))])
+                }
+                items[keyID] = .array(days)
+            }
+            return .json(200, ["usagePlanId": .string(planID), "startDate": .string(start), "endDate": .string(end), "values": .object(items)])  // botocore reads `items` from `values`
         })
+    }
+
+    /// `yyyy-MM-dd` → days since the epoch.
+    static func day(_ text: String) -> Int? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+        return Int(CivilTime.epochSeconds(year: parts[0], month: parts[1], day: parts[2], hour: 0, minute: 0, second: 0) / 86_400)
     }
 
     static func plan(_ state: ManagementState, _ call: Call) throws -> ParentRecord {

@@ -176,6 +176,8 @@ struct Serve: AsyncParsableCommand {
 
         let sources = GatewaySources(project: project, logger: logger)
         if let management {
+            // Quotas and usage continue from the stored counts.
+            sources.traffic.seed(await management.usageRecords())
             await management.setFileAPIs(project.apis)
 
             _ = sources.replaceManaged(await management.deployed())
@@ -227,9 +229,12 @@ struct Serve: AsyncParsableCommand {
                 logger.info("serving", metadata: ["portico.api": "\(api.name)", "portico.api.id": "\(api.id)", "portico.stage": "\(stage.name)", "portico.routes": "\(stage.routeList.count)"])
             }
         }
-        // Wait for a signal; reload on SIGHUP or when a definition file changes.
+        // Wait for a signal; reload on SIGHUP or when a definition file changes. Usage counts are
+        // stored on every pass (at least once a second), so a crash loses at most a second of them.
         while true {
-            switch await signals.next(timeout: 1.0) {
+            let event = await signals.next(timeout: 1.0)
+            await management?.recordUsage(sources.traffic.changedUsage())
+            switch event {
             case .reload:
                 logger.info("SIGHUP: reloading")
                 if await reloader?.reload(into: server, sources: sources) == true {
@@ -238,6 +243,7 @@ struct Serve: AsyncParsableCommand {
             case .stop(let name):
                 logger.info("\(name): draining", metadata: ["portico.drain.seconds": "\(project.limits.drainSeconds)"])
                 await server.shutdown(drain: .seconds(Int64(project.limits.drainSeconds)))
+                await management?.recordUsage(sources.traffic.changedUsage())
                 await pool?.shutdown()
                 sidecars.stop()
                 try? await group.shutdownGracefully()

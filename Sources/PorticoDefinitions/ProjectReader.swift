@@ -377,7 +377,10 @@ public struct ProjectReader {
             sink.error("a stage variable name may hold only letters, digits and '_': '\(key)'", at: node["variables"]!)
         }
         stage.throttling = readThrottle(node["throttling"], "throttling")
-        for (path, value) in sink.mapping(node["methodThrottling"], "methodThrottling") ?? [] {
+        for (key, value) in sink.mapping(node["methodThrottling"], "methodThrottling") ?? [] {
+            // HTTP APIs' route keys (`GET /pets`) name the same thing as `/pets/GET`.
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[1] + "/" + (parts[0] == "ANY" ? "*" : parts[0]) : key
             guard Self.isMethodPath(path) else {
                 sink.error("methodThrottling keys are /resource/METHOD (with * for any), like /pets/GET or */*: '\(path)'", at: value)
                 continue

@@ -62,3 +62,19 @@ public struct UsagePlanConfig: Sendable, Hashable {
         self.keys = keys
     }
 }
+
+/// One key's requests under one usage plan on one UTC day (GetUsage's unit, and what is stored).
+public struct UsageEntry: Sendable, Hashable {
+    public var planID: String
+    public var keyID: String
+    /// Days since 1970-01-01 (UTC).
+    public var day: Int
+    public var used: Int
+
+    public init(planID: String, keyID: String, day: Int, used: Int) {
+        self.planID = planID
+        self.keyID = keyID
+        self.day = day
+        self.used = used
+    }
+}

@@ -575,9 +575,48 @@ def api_keys_and_usage_plans_with_boto3(backend_port):
             expect(status == 200 and json.loads(body) == {"ok": True}, f"with the key ({attempt}): {status} {body}")
         status, body = request(port, "GET", path, headers=headers)
         expect(status == 429 and json.loads(body) == {"message": "Limit Exceeded"}, f"over the quota: {status} {body}")
+        time.sleep(1.3)  # the counts are stored every second
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        usage = apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+        expect(usage["items"] == {key["id"]: [[2, 0]]}, f"GetUsage: {usage}")
         apigw.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
         status, body = request(port, "GET", path, headers=headers)
         expect(status == 403, f"a disabled key: {status} {body}")
+    finally:
+        portico.stop()
+
+
+def quota_counts_survive_kill_9():
+    """Usage counts are stored every second: a kill -9 loses at most the last second of them."""
+    state = os.path.join(tempfile.mkdtemp(), "state.sqlite")
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port), "--state", state], port)
+    apigw = client("apigateway", portico.endpoint)
+    api = apigw.create_rest_api(name="quota")
+    apigw.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+    apigw.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", statusCode="200", selectionPattern="")
+    apigw.create_deployment(restApiId=api["id"], stageName="live")
+    key = apigw.create_api_key(name="k", enabled=True, value="quota-key-0123456789abcdef")
+    plan = apigw.create_usage_plan(name="five", apiStages=[{"apiId": api["id"], "stage": "live"}], quota={"limit": 5, "period": "DAY"})
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    path = f"/restapis/{api['id']}/live/_user_request_/"
+    headers = {"x-api-key": "quota-key-0123456789abcdef"}
+    for _ in range(3):
+        status, body = request(port, "GET", path, headers=headers)
+        expect(status == 200, f"within the quota: {status} {body}")
+    time.sleep(1.3)
+    portico.stop(signal.SIGKILL)
+
+    portico = Portico(["serve", "--dev", "--port", str(port), "--state", state], port)
+    try:
+        statuses = [request(port, "GET", path, headers=headers)[0] for _ in range(3)]
+        expect(statuses == [200, 200, 429], f"the quota continues from 3 after kill -9: {statuses}")
+        time.sleep(1.3)
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        usage = client("apigateway", portico.endpoint).get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+        expect(usage["items"] == {key["id"]: [[5, 0]]}, f"GetUsage after the restart: {usage}")
     finally:
         portico.stop()
 
@@ -595,11 +634,12 @@ def main():
         custom_domain_certificate_by_sni,
         lambda: request_validation_with_boto3(backend_port),
         lambda: api_keys_and_usage_plans_with_boto3(backend_port),
+        quota_counts_survive_kill_9,
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
              "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export",
              "custom_domain_certificate_by_sni", "request_validation_with_boto3",
-             "api_keys_and_usage_plans_with_boto3"]
+             "api_keys_and_usage_plans_with_boto3", "quota_counts_survive_kill_9"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

@@ -10,8 +10,9 @@ extension Compiler {
             var bindings: [String: KeyBinding] = [:]
             for plan in config.usagePlans where plan.keys.contains(key.name) || plan.keys.contains(key.id) {
                 let quota = plan.quota.map {
-                    traffic.quota("quota:\(key.id):\(plan.id)", Quota(limit: $0.limit, offset: $0.offset, period: Quota.Period(rawValue: $0.period.rawValue) ?? .day))
+                    traffic.quota(planID: plan.id, keyID: key.id, Quota(limit: $0.limit, offset: $0.offset, period: Quota.Period(rawValue: $0.period.rawValue) ?? .day))
                 }
+                let usage = traffic.usage(planID: plan.id, keyID: key.id)
                 let throttle = plan.throttle.map { traffic.bucket("key:\(key.id):\(plan.id)", $0) }
                 for apiStage in plan.apiStages {
                     guard let api = apis.first(where: { $0.id == apiStage.api || $0.name == apiStage.api }), let stage = api.stages[apiStage.stage] else { continue }
@@ -26,7 +27,7 @@ extension Compiler {
                     let identity = api.id + "/" + stage.name
                     // A key may be in one plan per stage, as AWS requires; the first one counts.
                     if bindings[identity] == nil {
-                        bindings[identity] = KeyBinding(planID: plan.id, throttle: throttle, methodThrottles: methods, quota: quota)
+                        bindings[identity] = KeyBinding(planID: plan.id, throttle: throttle, methodThrottles: methods, quota: quota, usage: usage)
                     }
                 }
             }

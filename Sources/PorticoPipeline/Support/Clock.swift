@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Calendar arithmetic for the few timestamps the data plane prints (the `Date` header, access
 /// log times), without Foundation formatters on the request path.
 public struct CivilTime: Sendable, Hashable {
@@ -55,4 +61,14 @@ public struct CivilTime: Sendable, Hashable {
     }
 
     private func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+}
+
+/// The wall clock, for what is dated (quota periods, usage days).
+public enum WallClock {
+    /// Unix time in milliseconds.
+    public static func epochMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
 }

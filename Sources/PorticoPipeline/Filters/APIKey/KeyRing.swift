@@ -34,8 +34,11 @@ final class KeyBinding: Sendable {
     /// The plan's per-method throttles for this key, by route key.
     let methodThrottles: [String: SharedTokenBucket]
     let quota: QuotaCounter?
+    /// Today's requests, for GetUsage and the durable counts.
+    let usage: UsageCounter
 
-    init(planID: String, throttle: SharedTokenBucket?, methodThrottles: [String: SharedTokenBucket], quota: QuotaCounter?) {
+    init(planID: String, throttle: SharedTokenBucket?, methodThrottles: [String: SharedTokenBucket], quota: QuotaCounter?, usage: UsageCounter) {
+        self.usage = usage
         self.planID = planID
         self.throttle = throttle
         self.methodThrottles = methodThrottles

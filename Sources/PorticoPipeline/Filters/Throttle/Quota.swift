@@ -72,3 +72,30 @@ public final class QuotaCounter: Sendable {
 
     public func remaining(epochMillis: Int64) -> Int { max(quota.limit - used(epochMillis: epochMillis), 0) }
 }
+
+/// A key's requests under a plan today (UTC), shared by every event loop: the day and the count
+/// in one atomic word, as `QuotaCounter` keeps them.
+public final class UsageCounter: Sendable {
+    private let state: Atomic<UInt64>
+
+    public init(day: Int = 0, used: Int = 0) {
+        state = Atomic(QuotaCounter.pack(period: day, used: used))
+    }
+
+    public func add(epochMillis: Int64) {
+        let day = UInt64(truncatingIfNeeded: Quota(limit: 0, period: .day).periodIndex(epochMillis: epochMillis)) & 0xFF_FFFF
+        var current = state.load(ordering: .relaxed)
+        while true {
+            let used = current >> 40 == day ? current & ((1 << 40) - 1) : 0
+            let (exchanged, original) = state.compareExchange(expected: current, desired: day << 40 | (used + 1), ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// The day counted and its count.
+    public var snapshot: (day: Int, used: Int) {
+        let current = state.load(ordering: .relaxed)
+        return (Int(current >> 40), Int(current & ((1 << 40) - 1)))
+    }
+}

@@ -18,6 +18,7 @@ enum TrafficFilter {
                 return .throttled
             }
             if let quota = binding.quota, !quota.take(epochMillis: epochMillis) { return .quotaExceeded }
+            binding.usage.add(epochMillis: epochMillis)
         }
         if let bucket = route.throttle, !bucket.take(now: nowNanos) { return .throttled }
         if let account = gateway.accountThrottle, !account.take(now: nowNanos) { return .throttled }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoModel
 @testable import PorticoPipeline
 import Testing
 
@@ -116,5 +117,27 @@ import Testing
             return await group.reduce(0, +)
         }
         #expect(admitted == 5_000)
+    }
+
+    @Test func storedCountsSeedQuotasAndTodaysUsage() {
+        // Sunday 2026-11-22, 12:00 UTC; a week quota starting on Sundays.
+        let now = Self.millis(2026, 11, 22, 12)
+        let today = Int(now / 86_400_000)
+        let registry = TrafficRegistry(clock: { 0 }, wallClock: { now })
+        registry.seed([
+            UsageEntry(planID: "p", keyID: "k", day: today, used: 4),
+            UsageEntry(planID: "p", keyID: "k", day: today - 1, used: 100),  // Saturday: last week
+            UsageEntry(planID: "p", keyID: "other", day: today, used: 7),
+        ])
+        let weekly = registry.quota(planID: "p", keyID: "k", Quota(limit: 10, period: .week))
+        #expect(weekly.used(epochMillis: now) == 4)
+        let daily = registry.quota(planID: "p", keyID: "other", Quota(limit: 10, period: .day))
+        #expect(daily.used(epochMillis: now) == 7)
+        let usage = registry.usage(planID: "p", keyID: "k")
+        #expect(usage.snapshot.day == today && usage.snapshot.used == 4)
+        #expect(registry.changedUsage().isEmpty, "nothing new to store")
+        usage.add(epochMillis: now)
+        #expect(registry.changedUsage() == [UsageEntry(planID: "p", keyID: "k", day: today, used: 5)])
+        #expect(registry.changedUsage().isEmpty)
     }
 }
