@@ -4,7 +4,7 @@ import PorticoModel
 /// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
 /// Paths in the file are relative to the file's directory.
 public struct ProjectReader {
-    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda", "apiKeys", "usagePlans"]
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda", "apiKeys", "usagePlans", "rateLimitHeaders"]
     static let functionKeys: Set<String> = [
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
@@ -122,6 +122,7 @@ public struct ProjectReader {
         }
         if config.apis.isEmpty { sink.warning("the project defines no APIs", at: root) }
         readTraffic(root, into: &config)
+        config.rateLimitHeaders = sink.bool(root["rateLimitHeaders"], "rateLimitHeaders") ?? false
         config.sourceFiles = sourceFiles
         return config
     }

@@ -19,6 +19,8 @@ public struct ProjectConfig: Sendable, Hashable {
     /// API keys and usage plans (portico.yaml, and the management API's).
     public var apiKeys: [APIKeyConfig] = []
     public var usagePlans: [UsagePlanConfig] = []
+    /// Send the IETF `RateLimit` / `RateLimit-Policy` headers on metered requests (AWS does not).
+    public var rateLimitHeaders = false
 
     public init(
         listeners: [ListenerConfig] = [ListenerConfig()], admin: AdminConfig? = nil,

@@ -52,6 +52,8 @@ public enum Pipeline {
         public var route: CompiledRoute?
         /// The API key the request was metered under (`$context.identity.apiKeyId`).
         public var apiKeyID: String?
+        /// `RateLimit` / `RateLimit-Policy` fields for the response, when the gateway sends them.
+        public var rateLimitFields: [(String, String)]?
 
         public init(apiType: APIType) { self.apiType = apiType }
     }

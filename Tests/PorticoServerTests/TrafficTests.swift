@@ -12,6 +12,7 @@ import Testing
             listeners: [{host: 127.0.0.1, port: 0}]
             admin: {host: 127.0.0.1, port: 0}
             accessLog: {enabled: false}
+            rateLimitHeaders: true
             apiKeys:
               - {name: gold, value: \(gold)}
               - {name: spare, value: \(spare)}
@@ -57,7 +58,10 @@ import Testing
         #expect(first.status == 200)
         #expect(first.text == #"{"key": "spare"}"#, "$context.identity.apiKeyId: \(first.text)")
         for _ in 0..<2 { #expect(try client.request("GET", "/prod/things", headers: spare).status == 200) }
+        #expect(first.header("RateLimit-Policy") == #""quota";q=3;w=86400"#)
+        #expect(first.header("RateLimit")?.hasPrefix(#""quota";r=2;t="#) == true, "\(first.header("RateLimit") ?? "-")")
         let over = try client.request("GET", "/prod/things", headers: spare)
+        #expect(over.header("RateLimit")?.hasPrefix(#""quota";r=0;t="#) == true)
         #expect(over.status == 429)
         #expect(over.text == #"{"message": "Limit Exceeded"}"#)
         #expect(over.header("x-amzn-ErrorType") == "LimitExceededException")
@@ -76,6 +80,9 @@ import Testing
         while Date().timeIntervalSince(start) < 1.5 {
             last = Date()
             let response = try client.request("GET", "/prod/things", headers: key)
+            if admitted == 0, response.status == 200 {
+                #expect(response.header("RateLimit-Policy") == #""throttle";q=10;w=1"#)
+            }
             if response.status == 200 { admitted += 1 } else if response.status == 429 {
                 throttled += 1
                 #expect(response.text == #"{"message": "Too Many Requests"}"#)

@@ -20,6 +20,8 @@ public final class CompiledGateway: Sendable {
     public let accountThrottle: SharedTokenBucket?
     /// API keys with their usage plans.
     public let keys: KeyRing
+    /// Answer metered requests with `RateLimit` / `RateLimit-Policy`.
+    public let rateLimitHeaders: Bool
 
     struct CompiledMapping: Sendable {
         var basePath: String
@@ -29,8 +31,9 @@ public final class CompiledGateway: Sendable {
 
     init(
         apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig,
-        accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:])
+        accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:]), rateLimitHeaders: Bool = false
     ) {
+        self.rateLimitHeaders = rateLimitHeaders
         self.accountThrottle = accountThrottle
         self.keys = keys
         self.apis = apis

@@ -37,7 +37,7 @@ public struct Compiler {
         let keys = compiler.compileKeys(config, apis: apis)
         let gateway = CompiledGateway(
             apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog,
-            accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys)
+            accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys, rateLimitHeaders: config.rateLimitHeaders)
         return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
     }
 

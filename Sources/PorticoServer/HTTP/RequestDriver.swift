@@ -724,6 +724,9 @@ final class RequestDriver: UpstreamOwner {
         wire.startHead(status)
         wire.addField("date", state.httpDate)
         wire.addRequestID(exchange.requestID, rest: exchange.routed.apiType == .rest)
+        if let fields = exchange.routed.rateLimitFields {
+            for (name, value) in fields { wire.addField(name, value) }
+        }
     }
 
     private func writePrepared(_ response: PreparedResponse, exchange: Exchange) {

@@ -15,6 +15,24 @@ public struct Quota: Sendable, Hashable {
         self.period = period
     }
 
+    /// Seconds from `epochMillis` to the start of the next period.
+    public func secondsToNextPeriod(epochMillis: Int64) -> Int {
+        let current = periodIndex(epochMillis: epochMillis)
+        // Periods start at midnight UTC: find the next midnight in another period.
+        var midnight = (epochMillis / 86_400_000 + 1) * 86_400_000
+        while periodIndex(epochMillis: midnight) == current { midnight += 86_400_000 }
+        return Int((midnight - epochMillis + 999) / 1000)
+    }
+
+    /// The period's length in seconds (a month counts as 30 days, for `RateLimit-Policy`).
+    public var windowSeconds: Int {
+        switch period {
+        case .day: 86_400
+        case .week: 7 * 86_400
+        case .month: 30 * 86_400
+        }
+    }
+
     /// The period an instant falls in, numbered from the Unix epoch.
     public func periodIndex(epochMillis: Int64) -> Int {
         let days = Int(epochMillis >= 0 ? epochMillis / 86_400_000 : (epochMillis - 86_399_999) / 86_400_000)

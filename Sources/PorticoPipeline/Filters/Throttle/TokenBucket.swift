@@ -39,8 +39,20 @@ public struct TokenBucket: Sendable, Hashable {
 
     /// Whole tokens left at `now` (for `RateLimit-Remaining`).
     public func remaining(now: UInt64) -> Int {
-        let refilled = now > updated ? min(burst, tokens + Double(now - updated) * rate / 1e9) : tokens
-        return Int(refilled)
+        Int(level(now: now))
+    }
+
+    /// Tokens in the bucket at `now`, fractions included.
+    public func level(now: UInt64) -> Double {
+        now > updated ? min(burst, tokens + Double(now - updated) * rate / 1e9) : tokens
+    }
+
+    /// Whole seconds until the next token is in (0 when one is).
+    public func secondsToNextToken(now: UInt64) -> Int {
+        let missing = 1 - level(now: now)
+        guard missing > 0 else { return 0 }
+        guard rate > 0 else { return Int.max }
+        return Int((missing / rate).rounded(.up))
     }
 }
 
@@ -77,5 +89,9 @@ public final class SharedTokenBucket: Sendable {
 
     public func remaining(now: UInt64) -> Int {
         bucket(state.load(ordering: .relaxed)).remaining(now: now)
+    }
+
+    public func secondsToNextToken(now: UInt64) -> Int {
+        bucket(state.load(ordering: .relaxed)).secondsToNextToken(now: now)
     }
 }

@@ -13,15 +13,35 @@ enum TrafficFilter {
                 return .invalidAPIKey
             }
             routed.apiKeyID = key.id
-            if let bucket = binding.methodThrottles.isEmpty ? binding.throttle : binding.methodThrottles[route.routeKey] ?? binding.throttle,
-               !bucket.take(now: nowNanos) {
-                return .throttled
+            let bucket = binding.methodThrottles.isEmpty ? binding.throttle : binding.methodThrottles[route.routeKey] ?? binding.throttle
+            defer {
+                if gateway.rateLimitHeaders { routed.rateLimitFields = rateLimitFields(bucket: bucket, quota: binding.quota, nowNanos: nowNanos, epochMillis: epochMillis) }
             }
+            if let bucket, !bucket.take(now: nowNanos) { return .throttled }
             if let quota = binding.quota, !quota.take(epochMillis: epochMillis) { return .quotaExceeded }
             binding.usage.add(epochMillis: epochMillis)
         }
         if let bucket = route.throttle, !bucket.take(now: nowNanos) { return .throttled }
         if let account = gateway.accountThrottle, !account.take(now: nowNanos) { return .throttled }
         return nil
+    }
+
+    /// The IETF draft's structured fields (draft-ietf-httpapi-ratelimit-headers): one policy per
+    /// limit, `q` units per `w` seconds, and what is left of it (`r`) and when it grows (`t`).
+    static func rateLimitFields(bucket: SharedTokenBucket?, quota: QuotaCounter?, nowNanos: UInt64, epochMillis: Int64) -> [(String, String)]? {
+        var policies: [String] = []
+        var current: [String] = []
+        if let bucket {
+            let window = bucket.rate > 0 ? max(Int((Double(bucket.burst) / bucket.rate).rounded(.up)), 1) : 1
+            policies.append("\"throttle\";q=\(bucket.burst);w=\(window)")
+            let wait = bucket.secondsToNextToken(now: nowNanos)
+            current.append("\"throttle\";r=\(bucket.remaining(now: nowNanos));t=\(wait == Int.max ? 0 : wait)")
+        }
+        if let quota {
+            policies.append("\"quota\";q=\(quota.quota.limit);w=\(quota.quota.windowSeconds)")
+            current.append("\"quota\";r=\(quota.remaining(epochMillis: epochMillis));t=\(quota.quota.secondsToNextPeriod(epochMillis: epochMillis))")
+        }
+        guard !policies.isEmpty else { return nil }
+        return [("RateLimit-Policy", policies.joined(separator: ", ")), ("RateLimit", current.joined(separator: ", "))]
     }
 }
