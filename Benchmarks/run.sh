@@ -39,8 +39,8 @@ PORTICO_START_TIMEOUT=20  # seconds
 APT_LOCK_WAIT=300         # seconds to wait for another apt/dpkg to finish
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy")
-TARGET_KEYS=(upstream nginx mock proxy)
+TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy" "portico proxy + API key + plan throttle")
+TARGET_KEYS=(upstream nginx mock proxy keyed)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -305,12 +305,14 @@ if (( ! PORTICO_OK )); then
     log "SKIPPING the Portico rows: $PORTICO_REASON"
 fi
 
-declare -A URL KIND PID
+declare -A URL KIND PID HDR
 URL[upstream]="http://127.0.0.1:$NGX_PORT_upstream/";  KIND[upstream]=nginx; PID[upstream]=$NGX_PID_upstream
 URL[nginx]="http://127.0.0.1:$NGX_PORT_proxy/";        KIND[nginx]=nginx;    PID[nginx]=$NGX_PID_proxy
 if (( PORTICO_OK )); then
     URL[mock]="http://127.0.0.1:$PORTICO_PORT/prod/mock";            KIND[mock]=portico;  PID[mock]=$PORTICO_PID
     URL[proxy]="http://127.0.0.1:$PORTICO_PORT/prod/proxy/anything"; KIND[proxy]=portico; PID[proxy]=$PORTICO_PID
+    URL[keyed]="http://127.0.0.1:$PORTICO_PORT/prod/keyed/anything"; KIND[keyed]=portico; PID[keyed]=$PORTICO_PID
+    HDR[keyed]="x-api-key: bench-key-0123456789abcdef"
 fi
 active_targets() {
     local t
@@ -320,7 +322,7 @@ active_targets() {
 # One request per target before measuring, so a wrong status is visible.
 declare -A SANITY
 for t in $(active_targets); do
-    body=$(curl -s -m 5 -o - -w '\n%{http_code}' "${URL[$t]}" 2>/dev/null)
+    body=$(curl -s -m 5 -o - -w '\n%{http_code}' ${HDR[$t]:+-H "${HDR[$t]}"} "${URL[$t]}" 2>/dev/null)
     code=${body##*$'\n'}; body=${body%$'\n'*}
     body=$(printf '%s' "$body" | tr -d '\r' | tr '\n' ' ' | cut -c1-80)
     SANITY[$t]="HTTP ${code:-000}, body: \`${body% }\`"
@@ -340,9 +342,11 @@ run_row() { # run_row CONNS TARGET
         return
     fi
     log "c=$c ${t}: warm-up ${WARMUP}s, then wrk -t$THREADS -c$c -d${DURATION}s --latency $url"
-    timeout -k 5 $((WARMUP + 20)) "$WRK" -t"$THREADS" -c"$c" -d"${WARMUP}s" "$url" >/dev/null 2>&1
+    local header=()
+    [[ -n ${HDR[$t]} ]] && header=(-H "${HDR[$t]}")
+    timeout -k 5 $((WARMUP + 20)) "$WRK" -t"$THREADS" -c"$c" -d"${WARMUP}s" "${header[@]}" "$url" >/dev/null 2>&1
     t0=$(group_ticks "$pid")
-    timeout -k 5 $((DURATION + 30)) "$WRK" -t"$THREADS" -c"$c" -d"${DURATION}s" --latency "$url" >"$out" 2>&1
+    timeout -k 5 $((DURATION + 30)) "$WRK" -t"$THREADS" -c"$c" -d"${DURATION}s" --latency "${header[@]}" "$url" >"$out" 2>&1
     local wrc=$?
     t1=$(group_ticks "$pid")
     rss=$(group_rss_kb "$kind" "$pid")
@@ -404,7 +408,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
             fi
             case $t in
                 nginx) r="1.00" ;;
-                mock|proxy) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
+                mock|proxy|keyed) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
                 *) r="—" ;;
             esac
             echo "| $c | $(label_of "$t") | $(fmt "${R_RPS[$k]}" '%.0f') | $(fmt "${R_P50[$k]}" '%.2f') | $(fmt "${R_P99[$k]}" '%.2f') | $(fmt "${R_CPU[$k]}" '%.1f') | $(fmt "${R_RSS[$k]}" '%.1f') | $r |"
@@ -414,6 +418,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
     if (( PORTICO_OK )); then
         for c in "${CONNS[@]}"; do
             echo "- CPU µs/req ratio portico-proxy / nginx-proxy at $c conns: $(ratio "${R_CPU[$c|proxy]}" "${R_CPU[$c|nginx]}")"
+            echo "- req/s ratio keyed route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|keyed]}" "${R_RPS[$c|proxy]}")"
         done
     else
         echo "- Portico rows skipped: $PORTICO_REASON"
