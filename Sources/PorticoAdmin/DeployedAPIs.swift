@@ -26,11 +26,27 @@ enum DeployedAPIs {
                 let variables = strings(stage["variables"])
                 var served = Stage(name: name, variables: variables, deployment: operations(restResources: snapshot, record: record, models: api.models, location: location))
                 // methodSettings keys keep AWS's `~1` escapes: `~1pets/GET`, `*/*`.
+                var cache: StageCache?
+                if stage["cacheClusterEnabled"]?.boolValue == true {
+                    let gigabytes = Double(stage["cacheClusterSize"]?.stringValue ?? "0.5") ?? 0.5
+                    cache = StageCache(capacityMB: max(Int(gigabytes * 1024), 1))
+                }
                 for (key, value) in stage["methodSettings"]?.objectValue ?? [:] {
+                    let path = key.replacingOccurrences(of: "~1", with: "/")
                     if let limits = throttling(value, rate: "throttlingRateLimit", burst: "throttlingBurstLimit") {
-                        served.methodThrottling[key.replacingOccurrences(of: "~1", with: "/")] = limits
+                        served.methodThrottling[path] = limits
+                    }
+                    guard cache != nil, let settings = value.objectValue else { continue }
+                    cache!.methods[path] = StageCache.MethodSettings(
+                        enabled: settings["cachingEnabled"]?.boolValue, ttlSeconds: settings["cacheTtlInSeconds"]?.numberValue.map { Int($0) })
+                    if path == "*/*" {
+                        cache!.requireAuthorization = settings["requireAuthorizationForCacheControl"]?.boolValue ?? true
+                        if let strategy = settings["unauthorizedCacheControlHeaderStrategy"]?.stringValue.flatMap(StageCache.UnauthorizedStrategy.init) {
+                            cache!.unauthorizedStrategy = strategy
+                        }
                     }
                 }
+                served.cache = cache
                 // canarySettings: a share of the traffic to another deployment, with variable overrides.
                 if let canary = stage["canarySettings"]?.objectValue, let canaryID = canary["deploymentId"]?.stringValue,
                    let canarySnapshot = record.snapshots[canaryID] {
@@ -225,12 +241,14 @@ enum DeployedAPIs {
                 contentHandling: value["contentHandling"]?.stringValue
             ))
         }
+        var extensions: [String: JSONValue] = [:]
+        for field in ["cacheKeyParameters", "cacheNamespace"] { if let value = object[field] { extensions[field] = value } }
         return Integration(
             kind: kind, uri: object["uri"]?.stringValue, httpMethod: object["httpMethod"]?.stringValue,
             requestParameters: strings(object["requestParameters"]), requestTemplates: strings(object["requestTemplates"]),
             passthroughBehavior: Integration.PassthroughBehavior(rawValue: object["passthroughBehavior"]?.stringValue ?? "") ?? .whenNoMatch,
             timeoutMillis: Int(object["timeoutInMillis"]?.numberValue ?? Double(Integration.defaultTimeoutMillis)),
-            responses: responses, contentHandling: object["contentHandling"]?.stringValue, location: location
+            responses: responses, contentHandling: object["contentHandling"]?.stringValue, extensions: extensions, location: location
         )
     }
 

@@ -34,6 +34,7 @@ public actor ManagementAPI {
     private let router: AdminRouter<Handler>
     private let clock: @Sendable () -> Double
     private var onDeploy: (@Sendable (DeployedDefinitions) async -> Void)?
+    private var onFlushCache: (@Sendable (String) -> Void)?
 
     public init(store: any ConfigStore, settings: Settings = Settings(), clock: @escaping @Sendable () -> Double = ManagementAPI.wallClock) throws {
         self.store = store
@@ -81,6 +82,11 @@ public actor ManagementAPI {
     /// Sets the callback that receives every deployed API whenever deployments or stages change.
     public func setOnDeploy(_ callback: @escaping @Sendable (DeployedDefinitions) async -> Void) {
         onDeploy = callback
+    }
+
+    /// What FlushStageCache calls with the stage (`apiID/stage`).
+    public func setOnFlushCache(_ callback: @escaping @Sendable (String) -> Void) {
+        onFlushCache = callback
     }
 
     /// What the data plane serves from the management API's deployments.
@@ -168,6 +174,8 @@ public actor ManagementAPI {
                 return ManagementError.badRequest("The API \(touched.key) is defined in the project file; change the file (Portico reloads it) rather than the API").response
             }
             let changed = working.deploymentChanged
+            for stage in working.flushedCaches { onFlushCache?(stage) }
+            working.flushedCaches = []
             working.dirty = []
             state = working
             if changed { await onDeploy?(deployed()) }

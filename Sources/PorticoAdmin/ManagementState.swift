@@ -226,6 +226,8 @@ struct ManagementState: Sendable {
     var usagePlans = OrderedRecords<ParentRecord>()
     /// Requests per `planID/keyID/day` (days since the epoch, UTC), as the data plane counted them.
     var usage: [String: Int] = [:]
+    /// Stage caches (`apiID/stage`) a call asked to flush; not stored.
+    var flushedCaches: [String] = []
     var domainNames = OrderedRecords<ParentRecord>()
     var v2APIs = OrderedRecords<V2APIRecord>()
     var v2DomainNames = OrderedRecords<ParentRecord>()

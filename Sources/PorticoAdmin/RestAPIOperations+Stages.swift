@@ -197,6 +197,7 @@ extension RestAPIOperations {
             guard try api(state, call).stages[call.parameter("stage_name")] != nil else {
                 throw ManagementError.notFound("Invalid stage identifier specified")
             }
+            state.flushedCaches.append(call.parameter("restapi_id") + "/" + call.parameter("stage_name"))
             return .empty(202)
         })
     }

@@ -349,9 +349,6 @@ public struct OpenAPIReader {
         if let value = node["responseParameters"], type != .http {
             sink.unsupported("responseParameters at the integration's level are HTTP APIs'; REST APIs map them per integration response", at: value)
         }
-        if let keys = node["cacheKeyParameters"], keys.items?.isEmpty == false {
-            sink.unsupported("cacheKeyParameters: response caching is not implemented yet", at: keys)
-        }
         for (pattern, value) in sink.mapping(node["responses"], "responses") ?? [] {
             guard sink.mapping(value, "integration response '\(pattern)'") != nil else { continue }
             let status = sink.string(value["statusCode"], "statusCode") ?? ""

@@ -10,7 +10,7 @@ public struct ProjectReader {
         "warmInstances", "queueLimit",
     ]
     static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
-    static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling"]
+    static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
         "maxPayloadBytes", "maxHeaderBytes", "maxIntegrationTimeoutMillis", "idleTimeoutSeconds",
@@ -387,6 +387,33 @@ public struct ProjectReader {
                 continue
             }
             if let throttle = readThrottle(value, "methodThrottling \(path)") { stage.methodThrottling[path] = throttle }
+        }
+        if let cache = node["cache"], let members = sink.mapping(cache, "cache") {
+            sink.checkKeys(members, known: ["capacityMB", "ttlSeconds", "requireAuthorization", "unauthorizedStrategy", "methods"], in: "cache")
+            var settings = StageCache()
+            settings.capacityMB = positive(cache["capacityMB"], "capacityMB") ?? settings.capacityMB
+            if let ttl = sink.int(cache["ttlSeconds"], "ttlSeconds") {
+                if (0...3600).contains(ttl) { settings.ttlSeconds = ttl } else { sink.error("ttlSeconds must be 0–3600, as AWS allows", at: cache["ttlSeconds"]!) }
+            }
+            settings.requireAuthorization = sink.bool(cache["requireAuthorization"], "requireAuthorization") ?? true
+            if let strategy = sink.string(cache["unauthorizedStrategy"], "unauthorizedStrategy") {
+                if let value = StageCache.UnauthorizedStrategy(rawValue: strategy) { settings.unauthorizedStrategy = value } else {
+                    sink.error("unauthorizedStrategy must be FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER", at: cache["unauthorizedStrategy"]!)
+                }
+            }
+            for (path, value) in sink.mapping(cache["methods"], "cache.methods") ?? [] {
+                guard Self.isMethodPath(path) else {
+                    sink.error("cache.methods keys are /resource/METHOD (with * for any): '\(path)'", at: value)
+                    continue
+                }
+                var method = StageCache.MethodSettings(enabled: sink.bool(value["enabled"], "enabled"), ttlSeconds: sink.int(value["ttlSeconds"], "ttlSeconds"))
+                if let ttl = method.ttlSeconds, !(0...3600).contains(ttl) {
+                    sink.error("ttlSeconds must be 0–3600", at: value)
+                    method.ttlSeconds = nil
+                }
+                settings.methods[path] = method
+            }
+            stage.cache = settings
         }
         return stage
     }

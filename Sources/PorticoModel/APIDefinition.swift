@@ -97,6 +97,8 @@ public struct Stage: Sendable, Hashable {
     /// Per-method throttles (AWS's method settings) by `/resource/METHOD`; `*` matches any
     /// resource or method (`*/*` is the stage's default for every method).
     public var methodThrottling: [String: Throttling] = [:]
+    /// The stage's response cache (REST), when enabled.
+    public var cache: StageCache?
     /// The deployment this stage serves, when it is not the API's current definition: a stage of
     /// the management API points at a snapshot taken by CreateDeployment. Nil for file-defined APIs.
     public var deployment: [APIOperation]?

@@ -78,3 +78,45 @@ public struct UsageEntry: Sendable, Hashable {
         self.used = used
     }
 }
+
+/// A REST stage's response cache (AWS's stage cache cluster and the caching method settings).
+public struct StageCache: Sendable, Hashable {
+    public struct MethodSettings: Sendable, Hashable {
+        public var enabled: Bool?
+        public var ttlSeconds: Int?
+
+        public init(enabled: Bool? = nil, ttlSeconds: Int? = nil) {
+            self.enabled = enabled
+            self.ttlSeconds = ttlSeconds
+        }
+    }
+
+    /// What happens to `Cache-Control: max-age=0` from a caller not allowed to invalidate.
+    public enum UnauthorizedStrategy: String, Sendable, Hashable {
+        case failWith403 = "FAIL_WITH_403"
+        case succeedWithResponseHeader = "SUCCEED_WITH_RESPONSE_HEADER"
+        case succeedWithoutResponseHeader = "SUCCEED_WITHOUT_RESPONSE_HEADER"
+    }
+
+    /// Memory for cached responses, in MB (split between the event loops).
+    public var capacityMB: Int
+    /// Default time to live, 0–3600 s (AWS: 300).
+    public var ttlSeconds: Int
+    /// Whether invalidating needs authorization (AWS: true; without IAM, no caller has it).
+    public var requireAuthorization: Bool
+    public var unauthorizedStrategy: UnauthorizedStrategy
+    /// Per-method settings by `/resource/METHOD` (`*` wildcards): GET methods are cached unless
+    /// disabled here, others only when enabled here.
+    public var methods: [String: MethodSettings]
+
+    public init(
+        capacityMB: Int = 500, ttlSeconds: Int = 300, requireAuthorization: Bool = true,
+        unauthorizedStrategy: UnauthorizedStrategy = .succeedWithResponseHeader, methods: [String: MethodSettings] = [:]
+    ) {
+        self.capacityMB = capacityMB
+        self.ttlSeconds = ttlSeconds
+        self.requireAuthorization = requireAuthorization
+        self.unauthorizedStrategy = unauthorizedStrategy
+        self.methods = methods
+    }
+}

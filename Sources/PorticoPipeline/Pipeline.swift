@@ -31,6 +31,8 @@ public enum Pipeline {
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
         indirect case validate(JSONSchema, then: Decision)
+        /// Answer from the stage cache on a hit; otherwise go on, keeping the response for it.
+        indirect case cached(CacheUse, then: Decision)
         case fail(GatewayError)
         /// A failure AWS words per request: `message` is the client's, `validationErrors` the
         /// `$context.error.validationErrorString` of a customised gateway response.
@@ -162,61 +164,84 @@ public enum Pipeline {
             return .validate(bodySchema, then: next)
         }
 
-        // 5–7. integration
-        switch match.route.integration {
-        case .unavailable(let error, _):
-            return .fail(error)
-        case .mock(let plan):
-            let seed = plan.needsSeed
-                ? MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
-                : nil
-            if plan.needsBody, let seed {
-                return .mock(plan, seed: seed, contentType: head.field("content-type"), accept: head.field("accept"))
-            }
-            switch plan.respond(contentType: head.field("content-type"), accept: head.field("accept"), seed: seed) {
-            case .success(let response): return .respond(response)
-            case .failure(let error): return .fail(error)
-            }
-        case .function(let plan):
-            guard plan.proxy else {
+        // 5–7. integration (after the stage cache, below)
+        func integrationDecision() -> Decision {
+            switch match.route.integration {
+            case .unavailable(let error, _):
+                return .fail(error)
+            case .mock(let plan):
                 let seed = plan.needsSeed
                     ? MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
                     : nil
-                return .invoke(plan, event: nil, mapping: seed)
-            }
-            let event = FunctionEvent.make(
-                head: head, plan: plan, match: match, apiType: stage.apiType, apiPath: apiPath, query: query,
-                stageVariables: stage.variables, context: context(), authorizer: authorization
-            )
-            return .invoke(plan, event: event, mapping: nil)
-        case .http(let plan):
-            var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
-            values.path = apiPath
-            // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
-            let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
-            var template: ResponseBody?
-            if !plan.isProxy {
-                switch plan.requestTemplate(for: head.field("content-type")) {
-                case .success(let chosen): template = chosen
+                if plan.needsBody, let seed {
+                    return .mock(plan, seed: seed, contentType: head.field("content-type"), accept: head.field("accept"))
+                }
+                switch plan.respond(contentType: head.field("content-type"), accept: head.field("accept"), seed: seed) {
+                case .success(let response): return .respond(response)
+                case .failure(let error): return .fail(error)
+                }
+            case .function(let plan):
+                guard plan.proxy else {
+                    let seed = plan.needsSeed
+                        ? MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                        : nil
+                    return .invoke(plan, event: nil, mapping: seed)
+                }
+                let event = FunctionEvent.make(
+                    head: head, plan: plan, match: match, apiType: stage.apiType, apiPath: apiPath, query: query,
+                    stageVariables: stage.variables, context: context(), authorizer: authorization
+                )
+                return .invoke(plan, event: event, mapping: nil)
+            case .http(let plan):
+                var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
+                values.path = apiPath
+                // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
+                let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
+                var template: ResponseBody?
+                if !plan.isProxy {
+                    switch plan.requestTemplate(for: head.field("content-type")) {
+                    case .success(let chosen): template = chosen
+                    case .failure(let error): return .fail(error)
+                    }
+                }
+                let contentType = head.field("content-type")
+                let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
+                switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody) {
+                case .success(var request):
+                    request.bodyConversion = conversion
+                    request.mapsFromBody = plan.mapsFromBody
+                    if let template {
+                        request.bodyTemplate = template
+                        request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                    } else if plan.mapsResponses {
+                        request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
+                    }
+                    return .forward(plan, request: request)
                 case .failure(let error): return .fail(error)
                 }
             }
-            let contentType = head.field("content-type")
-            let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
-            switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody) {
-            case .success(var request):
-                request.bodyConversion = conversion
-                request.mapsFromBody = plan.mapsFromBody
-                if let template {
-                    request.bodyTemplate = template
-                    request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
-                } else if plan.mapsResponses {
-                    request.mapping = MappingSeed.make(head: head, match: match, query: query, stage: stage, apiPath: apiPath, context: context(), authorizer: authorization)
-                }
-                return .forward(plan, request: request)
-            case .failure(let error): return .fail(error)
-            }
         }
+
+        // The stage cache, before the integration runs.
+        if let cache = match.route.cache {
+            var invalidate = false
+            var extraHeaders: [(String, String)] = []
+            if let control = head.field("cache-control"), control.lowercased().contains("max-age=0") {
+                if !cache.requireAuthorization {
+                    invalidate = true
+                } else {
+                    // Invalidating needs execute-api:InvalidateCache; no caller has it without IAM.
+                    switch cache.unauthorizedStrategy {
+                    case .failWith403: return .reject(.forbidden, message: "Unauthorized", validationErrors: "")
+                    case .succeedWithResponseHeader: extraHeaders = [(CacheUse.unauthorizedHeader.name, CacheUse.unauthorizedHeader.value)]
+                    case .succeedWithoutResponseHeader: break
+                    }
+                }
+            }
+            let use = CacheUse(route: cache, key: cache.key(head: head, route: match.route, match: match, query: query), invalidate: invalidate, extraHeaders: extraHeaders)
+            return .cached(use, then: integrationDecision())
+        }
+        return integrationDecision()
     }
 
     /// Splits a request target into path and query (`/a?b=1` → `/a`, `b=1`).

@@ -27,6 +27,9 @@ public final class GatewayServer: Sendable {
     let management: ManagementAPI?
     /// Lambda authorizers' answers, emptied when a new snapshot is installed.
     private let authorizerCache: NIOLockedValueBox<AuthorizerCache>
+    /// FlushStageCache reaches every loop's shard through this.
+    public let cacheFlushes = CacheFlushes()
+
     /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
     private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
 
@@ -51,9 +54,13 @@ public final class GatewayServer: Sendable {
         let tls = TLSClientFactory()
         let authorizerCache = NIOLockedValueBox(AuthorizerCache())
         self.authorizerCache = authorizerCache
+        let cacheFlushes = self.cacheFlushes
+        let loopCount = Array(self.group.makeIterator()).count
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
-            map[ObjectIdentifier(loop)] = LoopState(loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil, functions: functions, authorizerCache: authorizerCache)
+            map[ObjectIdentifier(loop)] = LoopState(
+                loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
+                functions: functions, authorizerCache: authorizerCache, cacheFlushes: cacheFlushes, loopCount: loopCount)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

@@ -70,7 +70,8 @@ public struct Compiler {
                 .map { traffic.bucket("stage:\(api.id):\(stage.name):\(operation.routeKey)", $0) }
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,
-                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator, throttle: throttle
+                apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator, throttle: throttle,
+                cache: RouteCache.compile(operation, stage: stage, api: api, report: { report($0) })
             )
             do throws(RouteTableBuilder.Conflict) {
                 try builder.add(route, path: operation.path)

@@ -17,10 +17,13 @@ public final class CompiledRoute: Sendable {
     public let validator: CompiledValidator?
     /// The stage's throttle for this method (its method settings, or the stage default).
     public let throttle: SharedTokenBucket?
+    /// The stage cache's settings for this method, when its responses are cached.
+    public let cache: RouteCache?
     /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
     public let resourceID: String
 
-    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil, throttle: SharedTokenBucket? = nil) {
+    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil, throttle: SharedTokenBucket? = nil, cache: RouteCache? = nil) {
+        self.cache = cache
         self.throttle = throttle
         self.authorizer = authorizer
         self.validator = validator

@@ -77,6 +77,14 @@ final class Exchange {
     var mapping: MappingSeed?
     var mappedResponse: (entry: IntegrationResponses.Entry, plan: HTTPPlan, fields: [(name: String, value: String)])?
     var responseBuffer = ByteBuffer()
+    /// Where the response goes when the stage cache keeps it (cleared once kept or refused).
+    var cacheStore: (shard: ResponseCacheShard, key: String, ttlNanos: UInt64)?
+    /// A proxied response being kept for the stage cache: its head and the body so far.
+    var cacheCapture: (status: HTTPResponseStatus, headers: [(String, String)], contentType: String?, body: ByteBuffer)?
+    /// Whether the stage cache answered (true), or was asked and missed (false).
+    var cacheHit: Bool?
+    /// Fields every response of this exchange carries (a refused cache invalidation's warning).
+    var extraResponseFields: [(String, String)] = []
 
     init(
         method: HTTPMethod, uri: String, version: HTTPVersion, userAgent: String, requestID: RequestID,

@@ -88,7 +88,18 @@ final class RequestDriver: UpstreamOwner {
             keepAlive: keepAlive && !closing && !state.draining
         )
         self.exchange = exchange
+        begin(decision, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
+    }
+
+    /// Carries out the decision taken at the request head.
+    private func begin<Head: RequestHead>(_ decision: Pipeline.Decision, exchange: Exchange, head: Head, version: HTTPVersion, expectsContinue: Bool) {
         switch decision {
+        case .cached(let use, let next):
+            if let hit = lookUp(use, exchange: exchange) {
+                writePrepared(hit, exchange: exchange)
+            } else {
+                begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
+            }
         case .respond(let response):
             writePrepared(response, exchange: exchange)
         case .fail(let error):
@@ -364,6 +375,12 @@ final class RequestDriver: UpstreamOwner {
     /// or a validated body): the body may be collected already or still arriving.
     private func proceed(_ decision: Pipeline.Decision, exchange: Exchange) {
         switch decision {
+        case .cached(let use, let next):
+            if let hit = lookUp(use, exchange: exchange) {
+                writePrepared(hit, exchange: exchange)
+            } else {
+                proceed(next, exchange: exchange)
+            }
         case .respond(let response):
             writePrepared(response, exchange: exchange)
         case .fail(let error):
@@ -397,6 +414,32 @@ final class RequestDriver: UpstreamOwner {
             exchange.errorMessage = "the authorizer was asked twice"
             writeError(.authorizerFailure, exchange: exchange)
         }
+    }
+
+    // MARK: Stage cache
+
+    /// A cached response for `use`, or nil after arranging for the response to be kept.
+    private func lookUp(_ use: CacheUse, exchange: Exchange) -> PreparedResponse? {
+        let shard = state.cacheShard(for: use.route)
+        let now = state.uptimeNanos
+        exchange.extraResponseFields += use.extraHeaders
+        if use.invalidate {
+            shard.invalidate(use.key)
+        } else if let hit = shard.get(use.key, now: now) {
+            exchange.cacheHit = true
+            return PreparedResponse(status: hit.status, headers: hit.headers, contentType: hit.contentType, body: hit.body)
+        }
+        exchange.cacheHit = false
+        exchange.cacheStore = (shard, use.key, use.route.ttlNanos)
+        return nil
+    }
+
+    /// Keeps a response the stage cache asked for (2xx only).
+    private func keep(_ status: HTTPResponseStatus, headers: [(String, String)], contentType: String?, body: ByteBuffer, exchange: Exchange) {
+        guard let (shard, key, ttl) = exchange.cacheStore else { return }
+        exchange.cacheStore = nil
+        guard (200..<300).contains(Int(status.code)) else { return }
+        shard.put(key, CachedResponse(status: status, headers: headers, contentType: contentType, body: body), ttlNanos: ttl, now: state.uptimeNanos)
     }
 
     // MARK: Validation
@@ -618,6 +661,15 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         exchange.responseBytes += data.readableBytes
+        if exchange.cacheCapture != nil {
+            if exchange.cacheCapture!.body.readableBytes + data.readableBytes <= ResponseCacheShard.maxItemBytes {
+                exchange.cacheCapture!.body.writeImmutableBuffer(data)
+            } else {
+                // Over AWS's 1 MB: served, not cached.
+                exchange.cacheCapture = nil
+                exchange.cacheStore = nil
+            }
+        }
         wire.writeBody(data)
     }
 
@@ -652,6 +704,10 @@ final class RequestDriver: UpstreamOwner {
         if exchange.mappedResponse != nil {
             writeTemplatedResponse(exchange)
         } else if !exchange.discardUpstreamBody {
+            if let capture = exchange.cacheCapture {
+                exchange.cacheCapture = nil
+                keep(capture.status, headers: capture.headers, contentType: capture.contentType, body: capture.body, exchange: exchange)
+            }
             completeResponse(exchange)
         } else if exchange.responseComplete {
             finishIfDone(exchange)
@@ -727,9 +783,13 @@ final class RequestDriver: UpstreamOwner {
         if let fields = exchange.routed.rateLimitFields {
             for (name, value) in fields { wire.addField(name, value) }
         }
+        for (name, value) in exchange.extraResponseFields { wire.addField(name, value) }
     }
 
     private func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
+        if exchange.cacheStore != nil {
+            keep(response.status, headers: response.headers, contentType: response.contentType, body: response.body, exchange: exchange)
+        }
         startHead(response.status, exchange: exchange)
         var hasContentType = false
         for (name, value) in response.headers {
@@ -789,34 +849,53 @@ final class RequestDriver: UpstreamOwner {
     }
 
     private func writeProxiedHead(_ upstream: HTTP1ResponseHead, exchange: Exchange) {
-        startHead(HTTPResponseStatus(statusCode: upstream.status), exchange: exchange)
+        let status = HTTPResponseStatus(statusCode: upstream.status)
+        startHead(status, exchange: exchange)
         let rest = exchange.routed.apiType == .rest
         let wire = self.wire
+        // The stage cache keeps a 2xx response: its fields as the client sees them, then its body.
+        let capturing = exchange.cacheStore != nil && (200..<300).contains(upstream.status)
+        var captured: [(String, String)] = []
         upstream.fields.bytes.withUnsafeReadableBytes { raw in
             for field in upstream.fields.fields {
                 let name = UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.nameEnd)])
                 let value = UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)])
                 if rest && Self.isRemapped(name) {
                     wire.addField(name, value, remapped: true)
+                    if capturing { captured.append(("x-amzn-Remapped-" + String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))) }
                 } else if !HTTP1Bytes.isHopByHopOrFraming(name) && !HTTP1Bytes.equalsLowercase(name, "date") {
                     wire.addField(name, value, remapped: false)
+                    if capturing { captured.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))) }
                 }
             }
+        }
+        if capturing {
+            exchange.cacheCapture = (status, captured, nil, ByteBuffer())
+        } else {
+            exchange.cacheStore = nil
         }
         endStreamedHead(upstream, exchange: exchange)
     }
 
     private func writeMappedHead(_ upstream: HTTP1ResponseHead, entry: IntegrationResponses.Entry, exchange: Exchange) {
         startHead(entry.status, exchange: exchange)
-        wire.addField("content-type", upstream.fields.first("content-type") ?? "application/json")
+        let contentType = upstream.fields.first("content-type") ?? "application/json"
+        wire.addField("content-type", contentType)
+        var fields: [(String, String)] = []
         for (name, source) in entry.headers {
             switch source {
-            case .literal(let value): wire.addField(name, value)
+            case .literal(let value): fields.append((name, value))
             case .integrationHeader(let header):
-                if let value = upstream.fields.first(name: header) { wire.addField(name, value) }
+                if let value = upstream.fields.first(name: header) { fields.append((name, value)) }
             case .integrationBody:
                 break  // a body-read header makes the response buffered, never streamed
             }
+        }
+        for (name, value) in fields { wire.addField(name, value) }
+        if exchange.cacheStore != nil, (200..<300).contains(Int(entry.status.code)) {
+            exchange.cacheCapture = (entry.status, fields, contentType, ByteBuffer())
+        } else {
+            exchange.cacheStore = nil
         }
         endStreamedHead(upstream, exchange: exchange)
     }
@@ -889,7 +968,8 @@ final class RequestDriver: UpstreamOwner {
                     api: exchange.routed.apiID, stage: exchange.routed.stage,
                     method: exchange.routed.route?.method ?? "-", resource: exchange.routed.resourcePath)
             },
-            status: exchange.status, latencyMillis: Double(elapsedNanos) / 1_000_000, integrationMillis: integrationMillis
+            status: exchange.status, latencyMillis: Double(elapsedNanos) / 1_000_000, integrationMillis: integrationMillis,
+            cacheHit: exchange.cacheHit
         )
         guard let format = state.accessLogFormat else { return }
         let entry = AccessLogEntry(

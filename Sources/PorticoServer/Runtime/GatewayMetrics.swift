@@ -25,9 +25,12 @@ final class GatewayMetrics {
         var integrationBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
         var integrationCount = 0
         var integrationSumMillis = 0.0
+        var cacheHits = 0
+        var cacheMisses = 0
 
-        mutating func add(status: Int, latencyMillis: Double, integrationMillis: Double?) {
+        mutating func add(status: Int, latencyMillis: Double, integrationMillis: Double?, cacheHit: Bool? = nil) {
             count += 1
+            if let cacheHit { if cacheHit { cacheHits += 1 } else { cacheMisses += 1 } }
             if (400..<500).contains(status) { errors4xx += 1 }
             if status >= 500 { errors5xx += 1 }
             latencySumMillis += latencyMillis
@@ -46,6 +49,8 @@ final class GatewayMetrics {
             latencySumMillis += other.latencySumMillis
             integrationCount += other.integrationCount
             integrationSumMillis += other.integrationSumMillis
+            cacheHits += other.cacheHits
+            cacheMisses += other.cacheMisses
             for index in latencyBuckets.indices {
                 latencyBuckets[index] += other.latencyBuckets[index]
                 integrationBuckets[index] += other.integrationBuckets[index]
@@ -72,13 +77,13 @@ final class GatewayMetrics {
         routeCells.removeAll()
     }
 
-    func record(route: CompiledRoute?, labels: () -> Labels, status: Int, latencyMillis: Double, integrationMillis: Double?) {
+    func record(route: CompiledRoute?, labels: () -> Labels, status: Int, latencyMillis: Double, integrationMillis: Double?, cacheHit: Bool? = nil) {
         if let route {
             let key = ObjectIdentifier(route)
             if routeCells[key] == nil { routeCells[key] = (route, labels(), Cell()) }
-            routeCells[key]!.cell.add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis)
+            routeCells[key]!.cell.add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis, cacheHit: cacheHit)
         } else {
-            labelCells[labels(), default: Cell()].add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis)
+            labelCells[labels(), default: Cell()].add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis, cacheHit: cacheHit)
         }
     }
 
@@ -94,6 +99,8 @@ final class GatewayMetrics {
             ("portico_count_total", "Requests received (CloudWatch Count).", { $0.count }),
             ("portico_4xx_error_total", "Requests answered with a 4XX status (CloudWatch 4XXError).", { $0.errors4xx }),
             ("portico_5xx_error_total", "Requests answered with a 5XX status (CloudWatch 5XXError).", { $0.errors5xx }),
+            ("portico_cache_hit_total", "Requests answered from the stage cache (CloudWatch CacheHitCount).", { $0.cacheHits }),
+            ("portico_cache_miss_total", "Requests of cached methods answered by the integration (CloudWatch CacheMissCount).", { $0.cacheMisses }),
         ]
         for (name, help, value) in counters {
             out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"

@@ -51,11 +51,14 @@ public struct PipelineTestInvoker: TestInvoker {
             head: head, path: path, query: query, requestID: generator.make(), sourceIP: "test-invoke-source-ip",
             forwarded: ForwardedInfo(proto: "https", port: 443), gateway: gateway, routed: &routed
         )
+        // Test invocations go to the integration, never to the stage cache.
+        if case .cached(_, let next) = decision { decision = next }
         if case .validate(let schema, let next) = decision {
             let instance: JSONValue? = body.isEmpty ? .object([:]) : try? JSONValue.parse(body)
             let errors = instance.map { schema.validate($0) } ?? ["Invalid JSON in the request body"]
             if errors.isEmpty {
                 decision = next
+                if case .cached(_, let uncached) = next { decision = uncached }
             } else {
                 log.append("Request body does not match model schema for content type application/json: [\(errors.joined(separator: ", "))]")
                 decision = .fail(.badRequestBody)
@@ -73,7 +76,7 @@ public struct PipelineTestInvoker: TestInvoker {
             let response = error.response(for: .rest, limits: limits, message: message)
             log.append(message)
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
-        case .validate:
+        case .validate, .cached:
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
         case .authorize:
             log.append("Lambda authorizers are skipped by test invocations, as AWS's console does")
