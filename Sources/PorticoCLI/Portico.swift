@@ -221,8 +221,8 @@ struct Serve: AsyncParsableCommand {
         await management?.setOnDeploy { deployed in
             if let gateway = sources.replaceManaged(deployed) { await server.install(gateway) }
         }
-        let flushes = server.cacheFlushes
-        await management?.setOnFlushCache { stage in flushes.flush(stage) }
+        let caches = server.stageCaches
+        await management?.setOnFlushCache { stage in caches.flush(stage) }
         let reloader = path.map { ConfigReloader(path: $0, logger: logger) }
         reloader?.watch(project.sourceFiles)
         let signals = SignalWatcher()

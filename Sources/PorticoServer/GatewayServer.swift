@@ -27,8 +27,8 @@ public final class GatewayServer: Sendable {
     let management: ManagementAPI?
     /// Lambda authorizers' answers, emptied when a new snapshot is installed.
     private let authorizerCache: NIOLockedValueBox<AuthorizerCache>
-    /// FlushStageCache reaches every loop's shard through this.
-    public let cacheFlushes = CacheFlushes()
+    /// The stage caches, shared by the loops; FlushStageCache empties one.
+    public let stageCaches = StageCaches()
 
     /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
     private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
@@ -54,13 +54,12 @@ public final class GatewayServer: Sendable {
         let tls = TLSClientFactory()
         let authorizerCache = NIOLockedValueBox(AuthorizerCache())
         self.authorizerCache = authorizerCache
-        let cacheFlushes = self.cacheFlushes
-        let loopCount = Array(self.group.makeIterator()).count
+        let stageCaches = self.stageCaches
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
             map[ObjectIdentifier(loop)] = LoopState(
                 loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
-                functions: functions, authorizerCache: authorizerCache, cacheFlushes: cacheFlushes, loopCount: loopCount)
+                functions: functions, authorizerCache: authorizerCache, caches: stageCaches)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

@@ -34,12 +34,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+SEEN = {}  # path → requests the backend answered
+
+
 class Backend(http.server.BaseHTTPRequestHandler):
     """A tiny upstream: answers every request with what it received, as JSON."""
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # one response, one segment: no 40 ms delayed-ACK stalls
 
     def answer(self):
+        SEEN[self.path] = SEEN.get(self.path, 0) + 1
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         payload = json.dumps({"method": self.command, "path": self.path, "body": body}).encode()
@@ -621,6 +625,32 @@ def quota_counts_survive_kill_9():
         portico.stop()
 
 
+def stage_cache_with_boto3(backend_port):
+    """A stage deployed with a cache cluster answers repeated GETs from it; FlushStageCache empties it."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        apigw = client("apigateway", portico.endpoint)
+        api = apigw.create_rest_api(name="cached")
+        api_id, root = api["id"], api["rootResourceId"]
+        apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                              integrationHttpMethod="GET", uri=f"http://127.0.0.1:{backend_port}/cached-{api_id}")
+        apigw.create_deployment(restApiId=api_id, stageName="prod", cacheClusterEnabled=True, cacheClusterSize="0.5")
+        expect(apigw.get_stage(restApiId=api_id, stageName="prod")["cacheClusterEnabled"], "the stage has a cache")
+        path = f"/restapis/{api_id}/prod/_user_request_/"
+        backend = f"/cached-{api_id}"
+        for _ in range(3):
+            status, _ = request(port, "GET", path)
+            expect(status == 200, f"GET: {status}")
+        expect(SEEN.get(backend) == 1, f"two of three GETs came from the cache: backend saw {SEEN.get(backend)}")
+        apigw.flush_stage_cache(restApiId=api_id, stageName="prod")
+        request(port, "GET", path)
+        expect(SEEN.get(backend) == 2, f"after FlushStageCache the backend answers again: {SEEN.get(backend)}")
+    finally:
+        portico.stop()
+
+
 def main():
     backend, backend_port = start_backend()
     scenarios = [
@@ -635,11 +665,13 @@ def main():
         lambda: request_validation_with_boto3(backend_port),
         lambda: api_keys_and_usage_plans_with_boto3(backend_port),
         quota_counts_survive_kill_9,
+        lambda: stage_cache_with_boto3(backend_port),
     ]
     names = ["rest_api_lifecycle_with_boto3", "cli_import_export_and_http_apis", "durable_across_kill_9",
              "signed_calls_with_admin_credentials", "deploys_under_load_fail_nothing", "canary_and_custom_domains", "portico_cli_import_deploy_export",
              "custom_domain_certificate_by_sni", "request_validation_with_boto3",
-             "api_keys_and_usage_plans_with_boto3", "quota_counts_survive_kill_9"]
+             "api_keys_and_usage_plans_with_boto3", "quota_counts_survive_kill_9",
+             "stage_cache_with_boto3"]
     failures = 0
     for name, scenario in zip(names, scenarios):
         started = time.time()

@@ -78,7 +78,7 @@ final class Exchange {
     var mappedResponse: (entry: IntegrationResponses.Entry, plan: HTTPPlan, fields: [(name: String, value: String)])?
     var responseBuffer = ByteBuffer()
     /// Where the response goes when the stage cache keeps it (cleared once kept or refused).
-    var cacheStore: (shard: ResponseCacheShard, key: String, ttlNanos: UInt64)?
+    var cacheStore: (cache: SharedResponseCache, key: String, ttlNanos: UInt64)?
     /// A proxied response being kept for the stage cache: its head and the body so far.
     var cacheCapture: (status: HTTPResponseStatus, headers: [(String, String)], contentType: String?, body: ByteBuffer)?
     /// Whether the stage cache answered (true), or was asked and missed (false).

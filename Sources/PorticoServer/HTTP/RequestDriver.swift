@@ -420,7 +420,7 @@ final class RequestDriver: UpstreamOwner {
 
     /// A cached response for `use`, or nil after arranging for the response to be kept.
     private func lookUp(_ use: CacheUse, exchange: Exchange) -> PreparedResponse? {
-        let shard = state.cacheShard(for: use.route)
+        let shard = state.stageCache(for: use.route)
         let now = state.uptimeNanos
         exchange.extraResponseFields += use.extraHeaders
         if use.invalidate {
@@ -436,10 +436,10 @@ final class RequestDriver: UpstreamOwner {
 
     /// Keeps a response the stage cache asked for (2xx only).
     private func keep(_ status: HTTPResponseStatus, headers: [(String, String)], contentType: String?, body: ByteBuffer, exchange: Exchange) {
-        guard let (shard, key, ttl) = exchange.cacheStore else { return }
+        guard let (cache, key, ttl) = exchange.cacheStore else { return }
         exchange.cacheStore = nil
         guard (200..<300).contains(Int(status.code)) else { return }
-        shard.put(key, CachedResponse(status: status, headers: headers, contentType: contentType, body: body), ttlNanos: ttl, now: state.uptimeNanos)
+        cache.put(key, CachedResponse(status: status, headers: headers, contentType: contentType, body: body), ttlNanos: ttl, now: state.uptimeNanos)
     }
 
     // MARK: Validation

@@ -29,20 +29,18 @@ final class LoopState: @unchecked Sendable {
     /// connection); only authorized routes touch its lock.
     let authorizerCache: NIOLockedValueBox<AuthorizerCache>
 
-    /// This loop's shards of the stage caches, by stage, with the flush generation last seen.
-    private var cacheShards: [String: (shard: ResponseCacheShard, seen: Int)] = [:]
-    let cacheFlushes: CacheFlushes
-    let loopCount: Int
+    /// The stage caches this loop has used, by stage (so finding one takes no lock).
+    private var stageCaches: [String: SharedResponseCache] = [:]
+    let caches: StageCaches
 
     private(set) var httpDate: String = ""
     private var dateSecond: Int64 = -1
 
     init(
         loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?,
-        functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>, cacheFlushes: CacheFlushes, loopCount: Int
+        functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>, caches: StageCaches
     ) {
-        self.cacheFlushes = cacheFlushes
-        self.loopCount = max(loopCount, 1)
+        self.caches = caches
         self.authorizerCache = authorizerCache
         self.loop = loop
         self.management = management
@@ -54,26 +52,12 @@ final class LoopState: @unchecked Sendable {
         install(gateway)
     }
 
-    /// This loop's shard of a stage cache (its share of the capacity), emptied after a flush.
-    func cacheShard(for route: RouteCache) -> ResponseCacheShard {
-        let generation = cacheFlushes.current
-        let capacity = route.capacityBytes / loopCount
-        if var entry = cacheShards[route.stageIdentity], entry.shard.capacityBytes == capacity {
-            if entry.seen != generation {
-                if cacheFlushes.wasFlushed(route.stageIdentity, after: entry.seen) { entry.shard.flush() }
-                entry.seen = generation
-                cacheShards[route.stageIdentity] = entry
-            }
-            return entry.shard
-        }
-        let shard = ResponseCacheShard(capacityBytes: capacity)
-        cacheShards[route.stageIdentity] = (shard, generation)
-        return shard
-    }
-
-    /// Hits and misses of every stage cache on this loop (CacheHitCount / CacheMissCount).
-    var cacheCounts: (hits: Int, misses: Int) {
-        cacheShards.values.reduce((0, 0)) { ($0.0 + $1.shard.hits, $0.1 + $1.shard.misses) }
+    /// The stage cache a cached route uses.
+    func stageCache(for route: RouteCache) -> SharedResponseCache {
+        if let cache = stageCaches[route.stageIdentity], cache.capacityBytes == route.capacityBytes { return cache }
+        let cache = caches.cache(route.stageIdentity, capacityBytes: route.capacityBytes)
+        stageCaches[route.stageIdentity] = cache
+        return cache
     }
 
     func install(_ gateway: CompiledGateway) {

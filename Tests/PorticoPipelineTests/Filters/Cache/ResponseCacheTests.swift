@@ -47,4 +47,20 @@ import Testing
         #expect(cache.get("x", now: 0) == nil && cache.usedBytes == 0)
         #expect(!ResponseCacheShard(capacityBytes: 10).put("y", response(100), ttlNanos: Self.second, now: 0), "over the whole capacity")
     }
+
+    @Test func stageCachesAreSharedFlushedAndRecreatedOnANewCapacity() async {
+        let caches = StageCaches()
+        let cache = caches.cache("api/prod", capacityBytes: 64 * 1_048_576)
+        #expect(caches.cache("api/prod", capacityBytes: 64 * 1_048_576) === cache, "one cache per stage")
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                group.addTask { for key in 0..<200 { cache.put("k\(index)-\(key)", self.response(100), ttlNanos: Self.second, now: 0) } }
+            }
+        }
+        #expect(cache.get("k3-199", now: 1) != nil && cache.get("k0-0", now: 1) != nil)
+        caches.flush("api/prod")
+        #expect(cache.get("k3-199", now: 1) == nil, "FlushStageCache empties it")
+        #expect(caches.cache("api/prod", capacityBytes: 1_048_576) !== cache, "a new capacity is a new, empty cache")
+        caches.flush("unknown/stage")
+    }
 }
