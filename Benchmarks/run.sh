@@ -39,8 +39,9 @@ PORTICO_START_TIMEOUT=20  # seconds
 APT_LOCK_WAIT=300         # seconds to wait for another apt/dpkg to finish
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy" "portico proxy + API key + plan throttle")
-TARGET_KEYS=(upstream nginx mock proxy keyed)
+TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy" "portico proxy + API key + plan throttle"
+    "portico proxy + API key + plan throttle + cache miss" "portico cache hit")
+TARGET_KEYS=(upstream nginx mock proxy keyed cachemiss cachehit)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -305,7 +306,7 @@ if (( ! PORTICO_OK )); then
     log "SKIPPING the Portico rows: $PORTICO_REASON"
 fi
 
-declare -A URL KIND PID HDR
+declare -A URL KIND PID HDR SCRIPT
 URL[upstream]="http://127.0.0.1:$NGX_PORT_upstream/";  KIND[upstream]=nginx; PID[upstream]=$NGX_PID_upstream
 URL[nginx]="http://127.0.0.1:$NGX_PORT_proxy/";        KIND[nginx]=nginx;    PID[nginx]=$NGX_PID_proxy
 if (( PORTICO_OK )); then
@@ -313,6 +314,9 @@ if (( PORTICO_OK )); then
     URL[proxy]="http://127.0.0.1:$PORTICO_PORT/prod/proxy/anything"; KIND[proxy]=portico; PID[proxy]=$PORTICO_PID
     URL[keyed]="http://127.0.0.1:$PORTICO_PORT/prod/keyed/anything"; KIND[keyed]=portico; PID[keyed]=$PORTICO_PID
     HDR[keyed]="x-api-key: bench-key-0123456789abcdef"
+    URL[cachemiss]="http://127.0.0.1:$PORTICO_PORT/prod/cachemiss/anything"; KIND[cachemiss]=portico; PID[cachemiss]=$PORTICO_PID
+    HDR[cachemiss]="x-api-key: bench-key-0123456789abcdef"; SCRIPT[cachemiss]="$TEMPLATES/random-query.lua"
+    URL[cachehit]="http://127.0.0.1:$PORTICO_PORT/prod/cached/anything"; KIND[cachehit]=portico; PID[cachehit]=$PORTICO_PID
 fi
 active_targets() {
     local t
@@ -344,6 +348,7 @@ run_row() { # run_row CONNS TARGET
     log "c=$c ${t}: warm-up ${WARMUP}s, then wrk -t$THREADS -c$c -d${DURATION}s --latency $url"
     local header=()
     [[ -n ${HDR[$t]} ]] && header=(-H "${HDR[$t]}")
+    [[ -n ${SCRIPT[$t]} ]] && header+=(-s "${SCRIPT[$t]}")
     timeout -k 5 $((WARMUP + 20)) "$WRK" -t"$THREADS" -c"$c" -d"${WARMUP}s" "${header[@]}" "$url" >/dev/null 2>&1
     t0=$(group_ticks "$pid")
     timeout -k 5 $((DURATION + 30)) "$WRK" -t"$THREADS" -c"$c" -d"${DURATION}s" --latency "${header[@]}" "$url" >"$out" 2>&1
@@ -408,7 +413,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
             fi
             case $t in
                 nginx) r="1.00" ;;
-                mock|proxy|keyed) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
+                mock|proxy|keyed|cachemiss|cachehit) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
                 *) r="—" ;;
             esac
             echo "| $c | $(label_of "$t") | $(fmt "${R_RPS[$k]}" '%.0f') | $(fmt "${R_P50[$k]}" '%.2f') | $(fmt "${R_P99[$k]}" '%.2f') | $(fmt "${R_CPU[$k]}" '%.1f') | $(fmt "${R_RSS[$k]}" '%.1f') | $r |"
@@ -419,6 +424,8 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
         for c in "${CONNS[@]}"; do
             echo "- CPU µs/req ratio portico-proxy / nginx-proxy at $c conns: $(ratio "${R_CPU[$c|proxy]}" "${R_CPU[$c|nginx]}")"
             echo "- req/s ratio keyed route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|keyed]}" "${R_RPS[$c|proxy]}")"
+            echo "- req/s ratio keyed + cache-miss route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|cachemiss]}" "${R_RPS[$c|proxy]}")"
+            echo "- req/s ratio cache hit / plain proxy route at $c conns: $(ratio "${R_RPS[$c|cachehit]}" "${R_RPS[$c|proxy]}")"
         done
     else
         echo "- Portico rows skipped: $PORTICO_REASON"
