@@ -30,7 +30,7 @@ import Testing
         #expect(cache.get("a", now: 3) != nil && cache.get("c", now: 3) != nil && cache.get("d", now: 3) != nil)
         #expect(cache.usedBytes <= cache.capacityBytes)
         // A bigger entry evicts as many as it needs.
-        cache.put("big", response(300), ttlNanos: Self.second, now: 4)
+        cache.put("big", response(1300), ttlNanos: Self.second, now: 4)
         #expect(cache.count == 1 && cache.get("big", now: 5) != nil)
     }
 
