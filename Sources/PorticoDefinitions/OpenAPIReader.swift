@@ -13,7 +13,7 @@ public struct OpenAPIReader {
         "openapi", "swagger", "info", "servers", "paths", "components", "tags", "externalDocs",
         "host", "basePath", "schemes", "consumes", "produces", "definitions", "parameters", "responses",
         "securityDefinitions", "security", binaryMediaTypesKey, "x-amazon-apigateway-gateway-responses",
-        "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator",
+        "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator", "x-amazon-apigateway-cors",
     ]
     static let pathItemKeys: Set<String> = Set(methods + [anyMethod, "parameters", "summary", "description", "servers", "trace"])
     static let operationKeys: Set<String> = [
@@ -63,6 +63,11 @@ public struct OpenAPIReader {
             api.binaryMediaTypes = types.compactMap { sink.string($0, "a binary media type") }
         }
         api.authorizers = readAuthorizers()
+        if let cors = root["x-amazon-apigateway-cors"] {
+            if type == .http { api.cors = readCORS(cors) } else {
+                sink.error("x-amazon-apigateway-cors is for HTTP APIs; a REST API answers preflights with an OPTIONS method (a MOCK integration)", at: cors)
+            }
+        }
         for (name, schema) in (root["components"]?["schemas"] ?? root["definitions"])?.members ?? [] {
             api.models[name] = schema.json
         }
@@ -100,21 +105,38 @@ public struct OpenAPIReader {
             api.operations[index].extensions["x-portico-body-schema"] = nil
         }
         // A document-wide requirement applies to every operation that names none.
+        let iamSchemes = Self.iamSchemes(root)
         if let security = root["security"], let requirements = security.items, !requirements.isEmpty {
-            let named = requirements.compactMap { $0.members?.first?.key }.first { authorizerNames.contains($0) }
-            if let named {
-                for index in api.operations.indices where api.operations[index].authorizer == nil && api.operations[index].extensions["security"] == nil {
-                    api.operations[index].authorizer = named
-                }
+            for index in api.operations.indices where api.operations[index].extensions["security"] == nil {
+                api.operations[index].extensions["security"] = security.json
             }
         }
         for index in api.operations.indices {
             guard let requirements = api.operations[index].extensions["security"]?.arrayValue else { continue }
-            let names = requirements.compactMap { $0.objectValue?.keys.first }
-            api.operations[index].authorizer = names.first { authorizerNames.contains($0) }
-            let others = names.filter { !authorizerNames.contains($0) && $0 != "api_key" }
+            var others: [String] = []
+            for requirement in requirements {
+                for (name, scopes) in requirement.objectValue ?? [:] {
+                    if authorizerNames.contains(name) {
+                        guard api.operations[index].authorizer == nil, api.operations[index].authorizationType != .awsIAM else { continue }
+                        api.operations[index].authorizer = name
+                        api.operations[index].authorizationScopes = scopes.arrayValue?.compactMap(\.stringValue) ?? []
+                    } else if iamSchemes.contains(name) {
+                        guard api.operations[index].authorizer == nil else { continue }
+                        api.operations[index].authorizationType = .awsIAM
+                    } else if name != "api_key" {
+                        others.append(name)
+                    }
+                }
+            }
+            if let name = api.operations[index].authorizer, let kind = api.authorizers.first(where: { $0.name == name })?.kind {
+                switch kind {
+                case .token, .request: api.operations[index].authorizationType = .custom
+                case .jwt: api.operations[index].authorizationType = .jwt
+                case .cognitoUserPools: api.operations[index].authorizationType = .cognitoUserPools
+                }
+            }
             if !others.isEmpty {
-                sink.unsupported("security schemes \(others.joined(separator: ", ")) on \(api.operations[index].method) \(api.operations[index].path) (Cognito, JWT, IAM) are not enforced yet", at: root["paths"] ?? root)
+                sink.unsupported("security schemes \(others.joined(separator: ", ")) on \(api.operations[index].method) \(api.operations[index].path) are neither authorizers (x-amazon-apigateway-authorizer) nor SigV4 (x-amazon-apigateway-authtype: awsSigv4); they are not enforced", at: root["paths"] ?? root)
             }
         }
         if api.operations.isEmpty {
@@ -231,7 +253,7 @@ public struct OpenAPIReader {
     }
 
     /// Security schemes with `x-amazon-apigateway-authorizer` (OAS 3 `components.securitySchemes`,
-    /// Swagger 2 `securityDefinitions`) whose type is `token` or `request`.
+    /// Swagger 2 `securityDefinitions`): Lambda (`token`, `request`), `jwt` and `cognito_user_pools`.
     private mutating func readAuthorizers() -> [AuthorizerDefinition] {
         let schemes = root["components"]?["securitySchemes"] ?? root["securityDefinitions"]
         var authorizers: [AuthorizerDefinition] = []
@@ -239,11 +261,7 @@ public struct OpenAPIReader {
             guard let node = scheme["x-amazon-apigateway-authorizer"] else { continue }
             let typeName = (sink.string(node["type"], "authorizer type") ?? "").lowercased()
             guard let kind = AuthorizerDefinition.Kind(rawValue: typeName.uppercased()) else {
-                sink.unsupported("\(typeName) authorizers ('\(name)') are not enforced yet", at: node)
-                continue
-            }
-            guard let uri = sink.string(node["authorizerUri"], "authorizerUri") else {
-                sink.error("the authorizer '\(name)' needs an authorizerUri", at: node)
+                sink.error("'\(typeName)' is not an authorizer type (token, request, jwt, cognito_user_pools) in '\(name)'", at: node)
                 continue
             }
             var sources: [String]
@@ -251,23 +269,86 @@ public struct OpenAPIReader {
                 sources = source.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             } else if let items = node["identitySource"]?.items {
                 sources = items.compactMap(\.scalar)
-            } else if kind == .token {
-                // A TOKEN authorizer reads the header the scheme names (`in: header`, `name:`), Authorization by default.
+            } else if kind == .token || kind == .cognitoUserPools {
+                // These read the header the scheme names (`in: header`, `name:`), Authorization by default.
                 sources = ["method.request.header.\(scheme["name"]?.scalar ?? "Authorization")"]
+            } else if kind == .jwt {
+                sources = ["$request.header.Authorization"]
             } else {
                 sources = []
             }
             if kind == .token, sources.isEmpty { sources = ["method.request.header.Authorization"] }
-            authorizers.append(AuthorizerDefinition(
+            var uri = ""
+            if kind.isLambda {
+                guard let found = sink.string(node["authorizerUri"], "authorizerUri") else {
+                    sink.error("the authorizer '\(name)' needs an authorizerUri", at: node)
+                    continue
+                }
+                uri = found
+            }
+            var definition = AuthorizerDefinition(
                 name: name, kind: kind, functionURI: uri, identitySources: sources,
                 identityValidationExpression: sink.string(node["identityValidationExpression"], "identityValidationExpression"),
                 resultTTLSeconds: sink.int(node["authorizerResultTtlInSeconds"], "authorizerResultTtlInSeconds") ?? 300,
                 payloadFormatVersion: sink.string(node["authorizerPayloadFormatVersion"], "authorizerPayloadFormatVersion") ?? "1.0",
                 enableSimpleResponses: sink.bool(node["enableSimpleResponses"], "enableSimpleResponses") ?? false,
                 location: node.location
-            ))
+            )
+            switch kind {
+            case .jwt:
+                guard type == .http else {
+                    sink.error("JWT authorizers are for HTTP APIs; a REST API uses cognito_user_pools ('\(name)')", at: node)
+                    continue
+                }
+                guard let issuer = sink.string(node["jwtConfiguration"]?["issuer"], "jwtConfiguration.issuer") else {
+                    sink.error("the JWT authorizer '\(name)' needs jwtConfiguration.issuer", at: node)
+                    continue
+                }
+                let audience = (node["jwtConfiguration"]?["audience"]?.items ?? []).compactMap(\.scalar)
+                definition.jwtConfiguration = JWTConfiguration(issuer: issuer, audience: audience)
+            case .cognitoUserPools:
+                guard type == .rest else {
+                    sink.error("Cognito user pool authorizers are for REST APIs; an HTTP API uses a jwt authorizer with the pool as issuer ('\(name)')", at: node)
+                    continue
+                }
+                definition.providerARNs = (node["providerARNs"]?.items ?? []).compactMap(\.scalar)
+                guard !definition.providerARNs.isEmpty, definition.providerARNs.allSatisfy({ CognitoPool.issuer(providerARN: $0) != nil }) else {
+                    sink.error("the Cognito authorizer '\(name)' needs providerARNs (arn:aws:cognito-idp:{region}:{account}:userpool/{id})", at: node)
+                    continue
+                }
+            case .token, .request:
+                break
+            }
+            authorizers.append(definition)
         }
         return authorizers
+    }
+
+    /// Security schemes that ask for SigV4 (`x-amazon-apigateway-authtype: awsSigv4`), as AWS exports AWS_IAM.
+    static func iamSchemes(_ root: DocumentNode) -> Set<String> {
+        let schemes = root["components"]?["securitySchemes"] ?? root["securityDefinitions"]
+        var names = Set<String>()
+        for (name, scheme) in schemes?.members ?? [] where scheme["x-amazon-apigateway-authtype"]?.scalar?.lowercased() == "awssigv4" {
+            names.insert(name)
+        }
+        return names
+    }
+
+    /// `x-amazon-apigateway-cors`: origins, methods, headers, max age, credentials.
+    private mutating func readCORS(_ node: DocumentNode) -> CORSConfiguration? {
+        guard let members = sink.mapping(node, "x-amazon-apigateway-cors") else { return nil }
+        sink.checkKeys(members, known: ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"], in: "x-amazon-apigateway-cors")
+        func list(_ key: String) -> [String] { (sink.sequence(node[key], key) ?? []).compactMap { sink.string($0, key) } }
+        let cors = CORSConfiguration(
+            allowOrigins: list("allowOrigins"), allowMethods: list("allowMethods").map { $0.uppercased() }, allowHeaders: list("allowHeaders"),
+            exposeHeaders: list("exposeHeaders"), maxAge: sink.int(node["maxAge"], "maxAge"), allowCredentials: sink.bool(node["allowCredentials"], "allowCredentials") ?? false)
+        if cors.allowCredentials, cors.allowOrigins.contains("*") {
+            sink.error("allowCredentials cannot be true when allowOrigins holds '*' (AWS refuses this CORS configuration)", at: node)
+        }
+        if let age = cors.maxAge, !(-1...86_400).contains(age) {
+            sink.error("maxAge must be between -1 and 86400 seconds", at: node["maxAge"] ?? node)
+        }
+        return cors
     }
 
     private mutating func readOperation(path: String, method: String, node: DocumentNode, shared: [Parameter]) -> APIOperation? {

@@ -4,7 +4,7 @@ import PorticoModel
 /// Reads `portico.yaml` (or `.json`) and the OpenAPI documents it names into a `ProjectConfig`.
 /// Paths in the file are relative to the file's directory.
 public struct ProjectReader {
-    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda", "apiKeys", "usagePlans", "rateLimitHeaders"]
+    static let topKeys: Set<String> = ["listeners", "admin", "accessLog", "limits", "apis", "sidecars", "functions", "lambda", "apiKeys", "usagePlans", "rateLimitHeaders", "iam", "jwks"]
     static let functionKeys: Set<String> = [
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
@@ -123,8 +123,49 @@ public struct ProjectReader {
         if config.apis.isEmpty { sink.warning("the project defines no APIs", at: root) }
         readTraffic(root, into: &config)
         config.rateLimitHeaders = sink.bool(root["rateLimitHeaders"], "rateLimitHeaders") ?? false
+        readAccessControl(root, into: &config)
         config.sourceFiles = sourceFiles
         return config
+    }
+
+    /// `iam: {credentials: [{accessKeyId, secretAccessKey, sessionToken, principal, policy}]}` and
+    /// `jwks: [{issuer, jwksUri | file}]`.
+    private mutating func readAccessControl(_ root: DocumentNode, into config: inout ProjectConfig) {
+        if let iam = root["iam"], let members = sink.mapping(iam, "iam") {
+            sink.checkKeys(members, known: ["credentials"], in: "iam")
+            for node in sink.sequence(iam["credentials"], "iam.credentials") ?? [] {
+                guard let fields = sink.mapping(node, "an IAM credential") else { continue }
+                sink.checkKeys(fields, known: ["accessKeyId", "secretAccessKey", "sessionToken", "principal", "policy"], in: "an IAM credential")
+                guard let key = sink.string(node["accessKeyId"], "accessKeyId"), let secret = sink.string(node["secretAccessKey"], "secretAccessKey") else {
+                    sink.error("an IAM credential needs accessKeyId and secretAccessKey", at: node)
+                    continue
+                }
+                let principal = sink.string(node["principal"], "principal") ?? "arn:aws:iam::123456789012:user/\(key)"
+                guard principal.hasPrefix("arn:") else {
+                    sink.error("principal must be an ARN (arn:aws:iam::123456789012:user/alice)", at: node["principal"] ?? node)
+                    continue
+                }
+                if config.iamCredentials.contains(where: { $0.accessKeyID == key }) { sink.error("the access key '\(key)' is defined twice", at: node) }
+                config.iamCredentials.append(IAMCredential(
+                    accessKeyID: key, secretAccessKey: secret, sessionToken: sink.string(node["sessionToken"], "sessionToken"),
+                    principalARN: principal, policy: node["policy"]?.json))
+            }
+        }
+        for node in sink.sequence(root["jwks"], "jwks") ?? [] {
+            guard let fields = sink.mapping(node, "a jwks entry") else { continue }
+            sink.checkKeys(fields, known: ["issuer", "jwksUri", "file"], in: "a jwks entry")
+            guard let issuer = sink.string(node["issuer"], "issuer") else {
+                sink.error("a jwks entry needs an issuer", at: node)
+                continue
+            }
+            let uri = sink.string(node["jwksUri"], "jwksUri")
+            let file = sink.string(node["file"], "file").map(resolve)
+            if (uri == nil) == (file == nil) {
+                sink.error("a jwks entry needs either jwksUri or file", at: node)
+                continue
+            }
+            config.jwks.append(JWKSSource(issuer: issuer, jwksURI: uri, file: file))
+        }
     }
 
     /// `{rateLimit, burstLimit}`: requests per second (≥ 0) and bucket size (≥ 0).

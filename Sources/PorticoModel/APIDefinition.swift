@@ -22,6 +22,8 @@ public struct APIDefinition: Sendable, Hashable {
     public var gatewayResponses: [String: GatewayResponseDefinition] = [:]
     /// Models (JSON Schema draft 4) by name, for request validation and `$ref`s.
     public var models: [String: JSONValue] = [:]
+    /// HTTP APIs: `x-amazon-apigateway-cors`.
+    public var cors: CORSConfiguration?
     /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation
@@ -50,8 +52,12 @@ public struct APIOperation: Sendable, Hashable {
     public var parameters: [Parameter]
     public var integration: Integration?
     public var apiKeyRequired: Bool
-    /// The name of the Lambda authorizer that guards this method or route, if any.
+    /// The name of the authorizer (Lambda, JWT or Cognito) that guards this method or route, if any.
     public var authorizer: String?
+    /// `AWS_IAM` for SigV4-signed callers; otherwise the authorizer's kind decides.
+    public var authorizationType: AuthorizationType = .none
+    /// OAuth scopes a JWT or Cognito authorizer requires (one of them).
+    public var authorizationScopes: [String] = []
     /// What the method's request validator checks (REST).
     public var validation: RequestValidation?
     /// Extensions and fields kept for later features (authorizers, validators, …).
@@ -141,12 +147,18 @@ public struct Throttling: Sendable, Hashable {
     }
 }
 
-/// A Lambda authorizer: a function that decides, from the request's identity sources, whether a
-/// caller may invoke the method (REST `TOKEN` / `REQUEST`, HTTP API `REQUEST`).
+/// An authorizer: a Lambda function that decides, from the request's identity sources, whether a
+/// caller may invoke the method (REST `TOKEN` / `REQUEST`, HTTP API `REQUEST`), or a token check
+/// the gateway does itself (HTTP API `JWT`, REST `COGNITO_USER_POOLS`).
 public struct AuthorizerDefinition: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case token = "TOKEN"
         case request = "REQUEST"
+        case jwt = "JWT"
+        case cognitoUserPools = "COGNITO_USER_POOLS"
+
+        /// Whether a Lambda function answers (TOKEN, REQUEST).
+        public var isLambda: Bool { self == .token || self == .request }
     }
 
     public var name: String
@@ -163,6 +175,10 @@ public struct AuthorizerDefinition: Sendable, Hashable {
     /// HTTP APIs: the event's payload format (1.0 or 2.0) and whether 2.0 answers `{isAuthorized, context}`.
     public var payloadFormatVersion: String
     public var enableSimpleResponses: Bool
+    /// JWT authorizers: issuer and audience.
+    public var jwtConfiguration: JWTConfiguration?
+    /// Cognito authorizers: the user pools' ARNs (`arn:aws:cognito-idp:{region}:{account}:userpool/{id}`).
+    public var providerARNs: [String] = []
     public var location: SourceLocation
 
     public init(

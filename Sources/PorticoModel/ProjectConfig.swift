@@ -21,6 +21,10 @@ public struct ProjectConfig: Sendable, Hashable {
     public var usagePlans: [UsagePlanConfig] = []
     /// Send the IETF `RateLimit` / `RateLimit-Policy` headers on metered requests (AWS does not).
     public var rateLimitHeaders = false
+    /// Credentials that may sign requests to `AWS_IAM` methods.
+    public var iamCredentials: [IAMCredential] = []
+    /// Where token issuers' keys come from, when not from their discovery documents.
+    public var jwks: [JWKSSource] = []
 
     public init(
         listeners: [ListenerConfig] = [ListenerConfig()], admin: AdminConfig? = nil,

@@ -9,8 +9,10 @@ import PorticoModel
 ///  1. resolve: Host `{apiId}.execute-api.…` / `/restapis/{id}/{stage}/_user_request_` / `/{stage}` → stage
 ///  2. limits: header size, declared body size
 ///  3. route match (trie built at compile time)
-///  4. request filters, in AWS's order: Lambda authorizer (Filters/Authorizer) — resource policy & WAF,
-///     IAM/JWT/Cognito, API key, throttling & quota, validation and cache lookup arrive with their issues
+///  2b. CORS (HTTP APIs, Filters/CORS): preflights answered here; headers for the response
+///  4. request filters, in AWS's order: IAM SigV4 (Filters/IAM) and the resource policy
+///     (Filters/ResourcePolicy), JWT/Cognito (Filters/JWT) or the Lambda authorizer (Filters/Authorizer),
+///     API key, throttling & quota (Filters/Throttle), validation (Filters/Validation), cache (Filters/Cache)
 ///  5. integration request: parameter mapping (request templates arrive with the Velocity engine)
 ///  6. integration: MOCK answers here; HTTP and HTTP_PROXY are forwarded by the server; functions
 ///     (AWS_PROXY with the event built here, AWS with the body) are invoked by the server
@@ -27,6 +29,10 @@ public enum Pipeline {
         case invoke(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
         /// Ask the Lambda authorizer first (or its cached answer), then decide again with it.
         case authorize(AuthorizerCall)
+        /// Verify the token with its issuer's keys (or find its verdict cached), then decide again.
+        case verifyToken(TokenCall)
+        /// Collect the body for the SigV4 payload hash, check the signature, then decide again.
+        case authenticate
         /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
@@ -56,6 +62,11 @@ public enum Pipeline {
         public var apiKeyID: String?
         /// `RateLimit` / `RateLimit-Policy` fields for the response, when the gateway sends them.
         public var rateLimitFields: [(String, String)]?
+        /// The API's CORS headers for this request's origin; set (maybe empty) when the API has CORS,
+        /// whose headers then replace the integration's.
+        public var corsFields: [(String, String)]?
+        /// Fields a refusal adds (`www-authenticate`).
+        public var challengeFields: [(String, String)] = []
 
         public init(apiType: APIType) { self.apiType = apiType }
     }
@@ -65,7 +76,7 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false, nowNanos: UInt64 = 0
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0, signedBody: [UInt8]? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -97,6 +108,12 @@ public enum Pipeline {
         }
         guard PercentEncoding.isValid(apiPath) else { return .fail(.badRequest) }
 
+        // 2b. CORS: API Gateway answers preflights itself, with or without an OPTIONS route.
+        if let cors = stage.cors {
+            if CompiledCORS.isPreflight(head), let origin = head.field("origin") { return .respond(cors.preflight(origin: origin)) }
+            routed.corsFields = cors.responseFields(origin: head.field("origin"))
+        }
+
         // 3. route match
         guard let match = stage.routes.match(method: Substring(head.method.rawValue), path: apiPath) else {
             return .fail(.missingAuthenticationToken)
@@ -119,6 +136,39 @@ public enum Pipeline {
                 facts.apiKey = stage.apiKeySource == .authorizer ? authorization?.usageIdentifierKey : head.field("x-api-key")
             }
             return facts
+        }
+        // IAM first (the resource policy needs the caller), then the resource policy, then the
+        // route's authorizer. `authorization` is set when deciding again after one of them.
+        var authorization = authorization
+        let access = match.route.access
+        let methodARN = stage.resourcePolicy != nil || access.iam
+            ? ARNs.method(apiID: stage.apiID, stage: stage.name, method: head.method.rawValue, path: apiPath) : ""
+        if access.iam {
+            if authorization?.iam == nil {
+                switch IAMFilter.check(
+                    head: head, path: path, query: query, body: signedBody ?? (head.hasBody ? nil : []), credentials: gateway.iamCredentials,
+                    methodARN: methodARN, nowSeconds: epochMillis / 1000) {
+                case .verified(let result): authorization = result
+                case .needsBody: return .authenticate
+                case .refused(let error, let message): return .reject(error, message: message, validationErrors: "")
+                }
+            }
+            if let policy = stage.resourcePolicy, let iam = authorization?.iam,
+               let refused = ResourcePolicyFilter.check(policy, caller: iam, sourceIP: sourceIP, methodARN: methodARN) {
+                return refused
+            }
+        } else if authorization == nil, let policy = stage.resourcePolicy,
+                  let refused = ResourcePolicyFilter.check(policy, caller: nil, sourceIP: sourceIP, methodARN: methodARN,
+                                                           authorizerDecides: access.token != nil || match.route.authorizer != nil) {
+            return refused
+        }
+        if let token = access.token, authorization == nil {
+            guard let value = token.token(head: head, query: query, stage: stage) else {
+                let refusal = token.refusal(.missing)
+                routed.challengeFields = refusal.headers
+                return .fail(refusal.error)
+            }
+            return .verifyToken(TokenCall(authorizer: token, token: value, scopes: access.scopes))
         }
         if let authorizer = match.route.authorizer, authorization == nil {
             switch AuthorizerFilter.prepare(authorizer, head: head, match: match, stage: stage, apiPath: apiPath, query: query, context: context()) {

@@ -29,6 +29,8 @@ public final class GatewayServer: Sendable {
     private let authorizerCache: NIOLockedValueBox<AuthorizerCache>
     /// The stage caches, shared by the loops; FlushStageCache empties one.
     public let stageCaches = StageCaches()
+    /// JWT and Cognito issuers' keys, shared by the loops.
+    let tokenKeys = TokenKeyStore()
 
     /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
     private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
@@ -55,11 +57,12 @@ public final class GatewayServer: Sendable {
         let authorizerCache = NIOLockedValueBox(AuthorizerCache())
         self.authorizerCache = authorizerCache
         let stageCaches = self.stageCaches
+        let tokenKeys = self.tokenKeys
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
             map[ObjectIdentifier(loop)] = LoopState(
                 loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
-                functions: functions, authorizerCache: authorizerCache, caches: stageCaches)
+                functions: functions, authorizerCache: authorizerCache, caches: stageCaches, tokenKeys: tokenKeys)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

@@ -22,6 +22,10 @@ public final class CompiledGateway: Sendable {
     public let keys: KeyRing
     /// Answer metered requests with `RateLimit` / `RateLimit-Policy`.
     public let rateLimitHeaders: Bool
+    /// IAM credentials by access key id, for `AWS_IAM` methods.
+    public let iamCredentials: [String: IAMCredential]
+    /// Where token issuers' keys come from, by issuer, when not from discovery.
+    public let jwksSources: [String: JWKSSource]
 
     struct CompiledMapping: Sendable {
         var basePath: String
@@ -31,8 +35,11 @@ public final class CompiledGateway: Sendable {
 
     init(
         apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig,
-        accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:]), rateLimitHeaders: Bool = false
+        accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:]), rateLimitHeaders: Bool = false,
+        iamCredentials: [IAMCredential] = [], jwksSources: [JWKSSource] = []
     ) {
+        self.iamCredentials = Dictionary(iamCredentials.map { ($0.accessKeyID, $0) }, uniquingKeysWith: { first, _ in first })
+        self.jwksSources = Dictionary(jwksSources.map { ($0.issuer, $0) }, uniquingKeysWith: { first, _ in first })
         self.rateLimitHeaders = rateLimitHeaders
         self.accountThrottle = accountThrottle
         self.keys = keys
@@ -201,12 +208,19 @@ public final class CompiledStage: Sendable {
     public let gatewayResponses: CustomGatewayResponses?
     /// Where API keys are read from.
     public let apiKeySource: APIKeySource
+    /// HTTP APIs: the CORS configuration the gateway applies.
+    public let cors: CompiledCORS?
+    /// REST APIs: the resource policy (`x-amazon-apigateway-policy`).
+    public let resourcePolicy: PolicyDocument?
 
     init(
         apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
         routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false,
-        gatewayResponses: CustomGatewayResponses? = nil, apiKeySource: APIKeySource = .header
+        gatewayResponses: CustomGatewayResponses? = nil, apiKeySource: APIKeySource = .header,
+        cors: CompiledCORS? = nil, resourcePolicy: PolicyDocument? = nil
     ) {
+        self.cors = cors
+        self.resourcePolicy = resourcePolicy
         self.apiKeySource = apiKeySource
         self.gatewayResponses = gatewayResponses
         self.canary = canary

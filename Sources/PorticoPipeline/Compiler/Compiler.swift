@@ -37,7 +37,8 @@ public struct Compiler {
         let keys = compiler.compileKeys(config, apis: apis)
         let gateway = CompiledGateway(
             apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog,
-            accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys, rateLimitHeaders: config.rateLimitHeaders)
+            accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys, rateLimitHeaders: config.rateLimitHeaders,
+            iamCredentials: config.iamCredentials, jwksSources: config.jwks)
         return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
     }
 
@@ -50,10 +51,21 @@ public struct Compiler {
         var builder = RouteTableBuilder()
         var routes: [CompiledRoute] = []
         var authorizers: [String: CompiledAuthorizer] = [:]
+        var tokenAuthorizers: [String: CompiledTokenAuthorizer] = [:]
         for operation in stage.deployment ?? api.operations {
             var plan = compileIntegration(operation, stage: stage, api: api)
             var authorizer: CompiledAuthorizer?
-            if let name = operation.authorizer {
+            var access = RouteAccess()
+            access.iam = operation.authorizationType == .awsIAM
+            if let name = operation.authorizer, let definition = api.authorizers.first(where: { $0.name == name }), !definition.kind.isLambda {
+                if let compiled = tokenAuthorizers[name] ?? compileTokenAuthorizer(definition, stage: stage, api: api) {
+                    tokenAuthorizers[name] = compiled
+                    access.token = compiled
+                    access.scopes = operation.authorizationScopes
+                } else {
+                    plan = .unavailable(.authorizerFailure, reason: "the authorizer '\(name)' cannot be used")
+                }
+            } else if let name = operation.authorizer {
                 if let compiled = authorizers[name] {
                     authorizer = compiled
                 } else if let definition = api.authorizers.first(where: { $0.name == name }), let compiled = compileAuthorizer(definition, stage: stage, api: api, isCanary: isCanary) {
@@ -71,7 +83,8 @@ public struct Compiler {
             let route = CompiledRoute(
                 resourcePath: operation.path, method: operation.method, integration: plan,
                 apiKeyRequired: operation.apiKeyRequired, authorizer: authorizer, validator: validator, throttle: throttle,
-                cache: RouteCache.compile(operation, stage: stage, api: api, report: { report($0) })
+                cache: RouteCache.compile(operation, stage: stage, api: api, report: { report($0) }),
+                access: access
             )
             do throws(RouteTableBuilder.Conflict) {
                 try builder.add(route, path: operation.path)
@@ -84,8 +97,45 @@ public struct Compiler {
             apiID: api.id, apiName: api.name, apiType: api.type, name: stage.name, variables: stage.variables,
             routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary,
             gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location),
-            apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header
+            apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header,
+            cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api)
         )
+    }
+
+    /// `x-amazon-apigateway-policy` (REST): what Portico cannot evaluate is reported, once.
+    private mutating func compileResourcePolicy(_ api: APIDefinition) -> PolicyDocument? {
+        guard let json = api.extensions["x-amazon-apigateway-policy"] else { return nil }
+        if api.type != .rest {
+            report(Diagnostic(.error, "resource policies are for REST APIs (x-amazon-apigateway-policy on the \(api.type.rawValue) API '\(api.name)')", at: api.location))
+            return nil
+        }
+        let policy = PolicyDocument(json, apiARN: ARNs.api(api.id))
+        for problem in policy.problems { report(Diagnostic(.unsupported, "resource policy of '\(api.name)': \(problem)", at: api.location)) }
+        return policy
+    }
+
+    /// A JWT or Cognito authorizer for one stage: its identity source and trusted issuers.
+    private mutating func compileTokenAuthorizer(_ definition: AuthorizerDefinition, stage: Stage, api: APIDefinition) -> CompiledTokenAuthorizer? {
+        guard definition.identitySources.count == 1, let source = CompiledAuthorizer.identitySource(definition.identitySources[0]) else {
+            report(Diagnostic(.error, "the authorizer '\(definition.name)' needs exactly one identity source, a header or a query string (\(definition.identitySources.joined(separator: ", ")))", at: definition.location))
+            return nil
+        }
+        let id = "\(api.id)/\(stage.name)/\(definition.name)"
+        switch definition.kind {
+        case .jwt:
+            guard let configuration = definition.jwtConfiguration else { return nil }
+            if configuration.audience.isEmpty {
+                report(Diagnostic(.error, "the JWT authorizer '\(definition.name)' needs at least one audience", at: definition.location))
+                return nil
+            }
+            return CompiledTokenAuthorizer(id: id, name: definition.name, kind: .jwt, issuers: [configuration.issuer], audience: configuration.audience, identity: source)
+        case .cognitoUserPools:
+            let issuers = definition.providerARNs.compactMap(CognitoPool.issuer(providerARN:))
+            guard !issuers.isEmpty else { return nil }
+            return CompiledTokenAuthorizer(id: id, name: definition.name, kind: .cognito, issuers: issuers, audience: [], identity: source)
+        case .token, .request:
+            return nil
+        }
     }
 
     private static func diagnostic(for conflict: RouteTableBuilder.Conflict, at location: SourceLocation) -> Diagnostic {

@@ -94,9 +94,18 @@ public struct FunctionEvent: Sendable {
                 ],
             ]
             if let authorizer {
-                // A Lambda authorizer's context, under `lambda` (payload 2.0).
+                // Payload 2.0 names the kind: `jwt` (claims, scopes), `iam` or `lambda` (its context).
                 var requestContext = fields["requestContext"]!.objectValue!
-                requestContext["authorizer"] = ["lambda": .object(authorizer.context)]
+                if let claims = authorizer.claims {
+                    requestContext["authorizer"] = ["jwt": ["claims": .object(Claims.strings(claims)), "scopes": authorizer.scopes.map { .array($0.map { .string($0) }) } ?? .null]]
+                } else if let iam = authorizer.iam {
+                    requestContext["authorizer"] = ["iam": [
+                        "accessKey": .string(iam.accessKey), "accountId": .string(iam.accountID), "callerId": .string(iam.caller),
+                        "cognitoIdentity": .null, "principalOrgId": .null, "userArn": .string(iam.userARN), "userId": .string(iam.caller),
+                    ]]
+                } else {
+                    requestContext["authorizer"] = ["lambda": .object(authorizer.context)]
+                }
                 fields["requestContext"] = .object(requestContext)
             }
             if !cookies.isEmpty { fields["cookies"] = .array(cookies) }
@@ -127,6 +136,13 @@ public struct FunctionEvent: Sendable {
             identity[name] = .null
         }
         if let key = context.apiKey { identity["apiKey"] = .string(key) }
+        if let iam = authorizer?.iam {
+            identity["accessKey"] = .string(iam.accessKey)
+            identity["accountId"] = .string(iam.accountID)
+            identity["caller"] = .string(iam.caller)
+            identity["user"] = .string(iam.caller)
+            identity["userArn"] = .string(iam.userARN)
+        }
         if let id = context.apiKeyID { identity["apiKeyId"] = .string(id) }
         let resourcePath = route.resourcePath.isEmpty ? "$default" : route.resourcePath
         var requestContext: [String: JSONValue] = [
@@ -142,7 +158,12 @@ public struct FunctionEvent: Sendable {
         } else {
             requestContext["routeKey"] = .string(route.routeKey)
         }
-        if let authorizer {
+        if let claims = authorizer?.claims {
+            // A Cognito (REST) or JWT (HTTP API, payload 1.0) authorizer: the claims as strings.
+            var fields: [String: JSONValue] = ["claims": .object(Claims.strings(claims))]
+            if let scopes = authorizer?.scopes { fields["scopes"] = .array(scopes.map { .string($0) }) }
+            requestContext["authorizer"] = .object(fields)
+        } else if let authorizer, authorizer.iam == nil {
             // `principalId` and the context's values, as a REST authorizer passes them on.
             var fields = authorizer.context
             if let principal = authorizer.principalID { fields["principalId"] = .string(principal) }
@@ -242,5 +263,23 @@ public enum Base64 {
             index += 4
         }
         return out
+    }
+}
+
+/// Token claims as API Gateway passes them on: every value a string (lists as `[a b]`).
+enum Claims {
+    static func strings(_ claims: [String: JSONValue]) -> [String: JSONValue] {
+        claims.mapValues { .string(text($0)) }
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .number(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return ""
+        case .array(let items): return "[" + items.map(text).joined(separator: " ") + "]"
+        case .object: return value.serialized
+        }
     }
 }

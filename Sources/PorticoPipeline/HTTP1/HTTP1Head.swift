@@ -110,6 +110,13 @@ public enum HTTP1Bytes {
         return true
     }
 
+    public static func hasPrefixLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count >= lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<lowercase.utf8CodeUnitCount where lower(bytes[index]) != expected[index] { return false }
+        return true
+    }
+
     public static func equalsIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         for index in 0..<a.count where lower(a[index]) != lower(b[index]) { return false }

@@ -27,8 +27,11 @@ public struct MappingSeed: @unchecked Sendable {
         let userAgent = headers.last { $0.name.lowercased() == "user-agent" }?.value
         let identity = VelocityMap([
             ("sourceIp", .string(facts.sourceIP)), ("userAgent", userAgent.map { .string($0) } ?? .null),
-            ("accountId", .null), ("apiKey", facts.apiKey.map { .string($0) } ?? .null), ("apiKeyId", facts.apiKeyID.map { .string($0) } ?? .null),
-            ("caller", .null), ("user", .null), ("userArn", .null),
+            ("accountId", authorizer?.iam.map { .string($0.accountID) } ?? .null),
+            ("apiKey", facts.apiKey.map { .string($0) } ?? .null), ("apiKeyId", facts.apiKeyID.map { .string($0) } ?? .null),
+            ("accessKey", authorizer?.iam.map { .string($0.accessKey) } ?? .null),
+            ("caller", authorizer?.iam.map { .string($0.caller) } ?? .null), ("user", authorizer?.iam.map { .string($0.caller) } ?? .null),
+            ("userArn", authorizer?.iam.map { .string($0.userARN) } ?? .null),
             ("cognitoIdentityId", .null), ("cognitoIdentityPoolId", .null), ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null),
             ("principalOrgId", .null), ("vpcId", .null), ("vpceId", .null),
         ])
@@ -36,6 +39,9 @@ public struct MappingSeed: @unchecked Sendable {
         if let authorizer {
             if let principal = authorizer.principalID { authorizerMap["principalId"] = .string(principal) }
             for (key, value) in authorizer.context { authorizerMap[key] = Mapping.velocity(value) }
+            if let claims = authorizer.claims {
+                authorizerMap["claims"] = .map(VelocityMap(claims.sorted { $0.key < $1.key }.map { ($0.key, .string(Claims.text($0.value))) }))
+            }
         }
         let route = match.route
         let context = VelocityMap([

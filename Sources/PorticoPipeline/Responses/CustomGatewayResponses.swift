@@ -19,7 +19,8 @@ public final class CustomGatewayResponses: Sendable {
     /// AWS's response type for an error.
     static func type(of error: GatewayError) -> String {
         switch error {
-        case .explicitDeny, .accessDenied, .forbidden: return "ACCESS_DENIED"
+        case .explicitDeny, .accessDenied, .forbidden, .resourcePolicyDenied: return "ACCESS_DENIED"
+        case .unrecognizedClient: return "INVALID_SIGNATURE"
         case .functionFailure, .internalError: return "DEFAULT_5XX"
         case .requestHeadersTooLarge, .badRequest: return "DEFAULT_4XX"
         default: return error.rawValue

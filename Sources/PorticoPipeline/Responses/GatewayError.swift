@@ -32,6 +32,14 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     case accessDenied = "ACCESS_DENIED_POLICY"
     /// The authorizer failed or answered something unreadable.
     case authorizerFailure = "AUTHORIZER_FAILURE"
+    /// A SigV4 signature that is malformed, expired or does not match (AWS_IAM).
+    case invalidSignature = "INVALID_SIGNATURE"
+    /// A signature by an access key (or with a session token) Portico does not know.
+    case unrecognizedClient = "UNRECOGNIZED_CLIENT"
+    /// The API's resource policy denies the caller: AWS's `{"Message": …}` body.
+    case resourcePolicyDenied = "RESOURCE_POLICY_DENIED"
+    /// A WAF rule blocked the request.
+    case wafFiltered = "WAF_FILTERED"
     case internalError = "DEFAULT_5XX"
 
     /// Status, message and `x-amzn-ErrorType` as AWS returns them for this API type.
@@ -82,6 +90,14 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
         case (.accessDenied, .rest):
             return (403, "User is not authorized to access this resource", "AccessDeniedException")
         case (.explicitDeny, _), (.accessDenied, _):
+            return (403, "Forbidden", "ForbiddenException")
+        case (.invalidSignature, _):
+            return (403, "The request signature we calculated does not match the signature you provided.", "InvalidSignatureException")
+        case (.unrecognizedClient, _):
+            return (403, "The security token included in the request is invalid.", "UnrecognizedClientException")
+        case (.resourcePolicyDenied, _):
+            return (403, "User: anonymous is not authorized to perform: execute-api:Invoke", "AccessDeniedException")
+        case (.wafFiltered, _):
             return (403, "Forbidden", "ForbiddenException")
         case (.authorizerFailure, .rest):
             return (500, "null", "AuthorizerConfigurationException")

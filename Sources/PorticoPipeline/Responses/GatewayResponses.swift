@@ -22,6 +22,12 @@ extension GatewayError {
             return PreparedResponse(
                 status: .internalServerError, headers: [("x-amzn-ErrorType", "AuthorizerConfigurationException")],
                 contentType: "application/json", body: ByteBuffer(string: "{\"message\": null}"))
+        case .resourcePolicyDenied:
+            // Resource policy denials come from IAM, worded and keyed (`Message`) as IAM words them.
+            let (status, standard, errorType) = shape(for: type)
+            return PreparedResponse(
+                status: HTTPResponseStatus(statusCode: status), headers: [("x-amzn-ErrorType", errorType)],
+                contentType: "application/json", body: ByteBuffer(string: "{\"Message\":\(JSONValue.string(message ?? standard).serialized)}"))
         default:
             let (status, standard, errorType) = shape(for: type)
             let separator = type == .rest ? ": " : ":"

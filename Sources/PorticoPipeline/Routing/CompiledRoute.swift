@@ -19,11 +19,14 @@ public final class CompiledRoute: Sendable {
     public let throttle: SharedTokenBucket?
     /// The stage cache's settings for this method, when its responses are cached.
     public let cache: RouteCache?
+    /// IAM (SigV4) or a token authorizer (JWT, Cognito) with the scopes the route asks for.
+    public let access: RouteAccess
     /// A stable 6-character id of the resource (`requestContext.resourceId`), derived from its path.
     public let resourceID: String
 
-    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil, throttle: SharedTokenBucket? = nil, cache: RouteCache? = nil) {
+    public init(resourcePath: String, method: String, integration: IntegrationPlan, apiKeyRequired: Bool = false, authorizer: CompiledAuthorizer? = nil, validator: CompiledValidator? = nil, throttle: SharedTokenBucket? = nil, cache: RouteCache? = nil, access: RouteAccess = RouteAccess()) {
         self.cache = cache
+        self.access = access
         self.throttle = throttle
         self.authorizer = authorizer
         self.validator = validator
@@ -47,4 +50,16 @@ public enum IntegrationPlan: Sendable {
     case function(FunctionPlan)
     /// Defined but not callable yet (functions arrive later) or misconfigured: answers with `error`.
     case unavailable(GatewayError, reason: String)
+}
+
+/// How a route authenticates its callers, besides Lambda authorizers and API keys.
+public struct RouteAccess: Sendable {
+    /// `AWS_IAM`: a SigV4 signature by a configured credential.
+    public var iam = false
+    /// A JWT (HTTP API) or Cognito (REST) authorizer.
+    public var token: CompiledTokenAuthorizer?
+    /// The `authorizationScopes` the token must hold one of.
+    public var scopes: [String] = []
+
+    public init() {}
 }

@@ -112,15 +112,17 @@ public struct SigV4: Sendable {
 
     /// The signature the request should carry, as AWS computes it.
     public static func signature(for request: Request, credential: Credential, secretKey: String) -> String {
-        let canonical = canonicalRequest(request, credential: credential)
-        let stringToSign = [
-            "AWS4-HMAC-SHA256", credential.amzDate, credential.scope, hex(SHA256.hash(data: Array(canonical.utf8))),
-        ].joined(separator: "\n")
+        let stringToSign = stringToSign(canonicalRequest(request, credential: credential), credential: credential)
         var key = SymmetricKey(data: Array(("AWS4" + secretKey).utf8))
         for part in [credential.date, credential.region, credential.service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
         return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    }
+
+    /// Algorithm, date, scope and the canonical request's hash, one per line.
+    public static func stringToSign(_ canonicalRequest: String, credential: Credential) -> String {
+        ["AWS4-HMAC-SHA256", credential.amzDate, credential.scope, hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
     }
 
     /// Signs a request (the client side, for `portico import|export|deploy`): returns the

@@ -15,8 +15,10 @@ final class Exchange {
         case function(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
         /// A MOCK whose request template reads the body: collected, then answered.
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
-        /// Waiting for a Lambda authorizer; the body is collected meanwhile.
+        /// Waiting for a Lambda authorizer or an issuer's keys; the body is collected meanwhile.
         case authorizing
+        /// AWS_IAM: the body is collected for the signature's payload hash, then the request is decided again.
+        case authenticating(HTTPRequestHead)
         /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
         case forwardTemplated(HTTPPlan, UpstreamRequest)
         /// A request validator checks the body: collected, validated, then the decision goes on.

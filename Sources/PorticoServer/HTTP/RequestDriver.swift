@@ -137,6 +137,31 @@ final class RequestDriver: UpstreamOwner {
             exchange.accept = head.field("accept")
             if expectsContinue { wire.writeContinue() }
             authorize(call, exchange: exchange, head: Self.ownedHead(head, version: version))
+        case .verifyToken(let call):
+            // A cached verdict or known keys answer now; only a key fetch waits.
+            switch tokenOutcome(call, keysRefreshed: false) {
+            case .accepted(let result):
+                let (path, query) = Pipeline.splitTarget(head.uri)
+                var routed = exchange.routed
+                let next = Pipeline.decide(
+                    head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
+                    forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
+                    epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
+                    nowNanos: lastActivityNanos)
+                exchange.routed = routed
+                begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
+            case .refused(let failure):
+                refuseToken(failure, call: call, exchange: exchange)
+            case .needsKeys(let issuer, let refresh):
+                exchange.action = .authorizing
+                exchange.accept = head.field("accept")
+                if expectsContinue { wire.writeContinue() }
+                fetchKeys(call, issuer: issuer, refresh: refresh, exchange: exchange, head: Self.ownedHead(head, version: version))
+            }
+        case .authenticate:
+            exchange.action = .authenticating(Self.ownedHead(head, version: version))
+            exchange.accept = head.field("accept")
+            if expectsContinue { wire.writeContinue() }
         }
     }
 
@@ -157,7 +182,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing, .mock, .forwardTemplated, .validating:
+        case .function, .authorizing, .authenticating, .mock, .forwardTemplated, .validating:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -195,6 +220,20 @@ final class RequestDriver: UpstreamOwner {
         }
         if case .validating(let schema, let next) = exchange.action {
             validateBody(exchange, schema: schema, then: next)
+            return
+        }
+        if case .authenticating(let head) = exchange.action {
+            // The body is in: the signature's payload hash can be checked now.
+            let (path, query) = Pipeline.splitTarget(head.uri)
+            var routed = exchange.routed
+            let decision = Pipeline.decide(
+                head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
+                forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
+                epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, nowNanos: state.uptimeNanos,
+                signedBody: Array(exchange.collectedBody.readableBytesView))
+            exchange.routed = routed
+            exchange.contentType = head.headers.first(name: "content-type")
+            proceed(decision, exchange: exchange)
             return
         }
         // Authorizing: the decision that follows sends the collected body on.
@@ -358,17 +397,7 @@ final class RequestDriver: UpstreamOwner {
         case .noMatchingAllow: return writeError(.accessDenied, exchange: exchange)
         case .allow: break
         }
-        let (path, query) = Pipeline.splitTarget(head.uri)
-        var routed = exchange.routed
-        let decision = Pipeline.decide(
-            head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
-            forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
-            epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
-            nowNanos: state.uptimeNanos
-        )
-        exchange.routed = routed
-        exchange.contentType = head.headers.first(name: "content-type")
-        proceed(decision, exchange: exchange)
+        decideAgain(with: result, exchange: exchange, head: head)
     }
 
     /// Carries out a decision taken after the request head was handled (by an authorizer's answer
@@ -410,10 +439,63 @@ final class RequestDriver: UpstreamOwner {
         case .validate(let schema, let next):
             exchange.action = .validating(schema, next)
             if exchange.requestComplete { validateBody(exchange, schema: schema, then: next) }
-        case .authorize:
-            exchange.errorMessage = "the authorizer was asked twice"
+        case .authorize, .verifyToken, .authenticate:
+            exchange.errorMessage = "the request was authorized twice"
             writeError(.authorizerFailure, exchange: exchange)
         }
+    }
+
+    // MARK: JWT and Cognito authorizers
+
+    private func tokenOutcome(_ call: TokenCall, keysRefreshed: Bool) -> TokenCheck.Outcome {
+        let now = Double(state.now()) / 1000
+        let store = state.tokenKeys
+        return TokenCheck.run(call, keys: { store.keys(for: $0, nowSeconds: now) }, cache: &state.tokenVerdicts, nowSeconds: now, keysRefreshed: keysRefreshed)
+    }
+
+    /// Fetches the issuer's keys off the loop, then checks the token again.
+    private func fetchKeys(_ call: TokenCall, issuer: String, refresh: Bool, exchange: Exchange, head: HTTPRequestHead) {
+        let store = state.tokenKeys
+        let source = exchange.gateway.jwksSources[issuer]
+        let now = Double(state.now()) / 1000
+        let promise = state.loop.makePromise(of: Void.self)
+        promise.completeWithTask { await store.fetch(issuer, source: source, refresh: refresh, nowSeconds: now) }
+        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
+            guard self.exchange === exchange, !exchange.responseStarted else { return }
+            switch tokenOutcome(call, keysRefreshed: true) {
+            case .accepted(let result):
+                decideAgain(with: result, exchange: exchange, head: head)
+            case .refused(.keysUnavailable):
+                refuseToken(.keysUnavailable(store.lastError(for: issuer) ?? "no key set"), call: call, exchange: exchange)
+            case .refused(let failure):
+                refuseToken(failure, call: call, exchange: exchange)
+            case .needsKeys:
+                refuseToken(.keysUnavailable(store.lastError(for: issuer) ?? "no key set"), call: call, exchange: exchange)
+            }
+            wire.flush()
+        }
+    }
+
+    private func refuseToken(_ failure: TokenFailure, call: TokenCall, exchange: Exchange) {
+        let refusal = call.authorizer.refusal(failure)
+        exchange.routed.challengeFields = refusal.headers
+        exchange.errorMessage = "\(call.authorizer.name): \(failure.description)"
+        writeError(refusal.error, exchange: exchange, message: refusal.message)
+    }
+
+    /// Decides the request again with an authorizer's answer; the body may be in already.
+    private func decideAgain(with result: AuthorizerResult, exchange: Exchange, head: HTTPRequestHead) {
+        let (path, query) = Pipeline.splitTarget(head.uri)
+        var routed = exchange.routed
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
+            forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
+            epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
+            nowNanos: state.uptimeNanos
+        )
+        exchange.routed = routed
+        exchange.contentType = head.headers.first(name: "content-type")
+        proceed(decision, exchange: exchange)
     }
 
     // MARK: Stage cache
@@ -783,6 +865,10 @@ final class RequestDriver: UpstreamOwner {
         if let fields = exchange.routed.rateLimitFields {
             for (name, value) in fields { wire.addField(name, value) }
         }
+        if let fields = exchange.routed.corsFields {
+            for (name, value) in fields { wire.addField(name, value) }
+        }
+        for (name, value) in exchange.routed.challengeFields { wire.addField(name, value) }
         for (name, value) in exchange.extraResponseFields { wire.addField(name, value) }
     }
 
@@ -792,7 +878,10 @@ final class RequestDriver: UpstreamOwner {
         }
         startHead(response.status, exchange: exchange)
         var hasContentType = false
+        let replacesCORS = exchange.routed.corsFields != nil
         for (name, value) in response.headers {
+            // An API with CORS answers with the gateway's CORS headers, not the integration's.
+            if replacesCORS && CompiledCORS.isCORSField(name) { continue }
             hasContentType = hasContentType || HeaderName.equals(name, "content-type")
             wire.addField(name, value)
         }
@@ -856,10 +945,12 @@ final class RequestDriver: UpstreamOwner {
         // The stage cache keeps a 2xx response: its fields as the client sees them, then its body.
         let capturing = exchange.cacheStore != nil && (200..<300).contains(upstream.status)
         var captured: [(String, String)] = []
+        let replacesCORS = exchange.routed.corsFields != nil
         upstream.fields.bytes.withUnsafeReadableBytes { raw in
             for field in upstream.fields.fields {
                 let name = UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.nameEnd)])
                 let value = UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueEnd)])
+                if replacesCORS && HTTP1Bytes.hasPrefixLowercase(name, "access-control-") { continue }
                 if rest && Self.isRemapped(name) {
                     wire.addField(name, value, remapped: true)
                     if capturing { captured.append(("x-amzn-Remapped-" + String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))) }

@@ -28,6 +28,10 @@ final class LoopState: @unchecked Sendable {
     /// Lambda authorizers' answers by identity, shared by the loops (AWS caches per stage, not per
     /// connection); only authorized routes touch its lock.
     let authorizerCache: NIOLockedValueBox<AuthorizerCache>
+    /// Issuers' keys, shared by the loops (read only when a token's verdict is not cached here).
+    let tokenKeys: TokenKeyStore
+    /// Verified tokens, this loop's own.
+    var tokenVerdicts = TokenVerdictCache()
 
     /// The stage caches this loop has used, by stage (so finding one takes no lock).
     private var stageCaches: [String: SharedResponseCache] = [:]
@@ -38,8 +42,10 @@ final class LoopState: @unchecked Sendable {
 
     init(
         loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?,
-        functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>, caches: StageCaches
+        functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>, caches: StageCaches,
+        tokenKeys: TokenKeyStore
     ) {
+        self.tokenKeys = tokenKeys
         self.caches = caches
         self.authorizerCache = authorizerCache
         self.loop = loop
@@ -61,7 +67,10 @@ final class LoopState: @unchecked Sendable {
     }
 
     func install(_ gateway: CompiledGateway) {
-        if self.gateway !== gateway { metrics.retireRoutes() }
+        if self.gateway !== gateway {
+            metrics.retireRoutes()
+            tokenVerdicts.removeAll()
+        }
         self.gateway = gateway
         accessLogFormat = gateway.accessLog.enabled ? AccessLogFormat(gateway.accessLog.format) : nil
     }

@@ -78,8 +78,8 @@ public struct PipelineTestInvoker: TestInvoker {
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
         case .validate, .cached:
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
-        case .authorize:
-            log.append("Lambda authorizers are skipped by test invocations, as AWS's console does")
+        case .authorize, .verifyToken, .authenticate:
+            log.append("Authorization is skipped by test invocations, as AWS's console does")
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
         case .mock(let plan, let seed, let contentType, let accept):
             switch plan.respond(contentType: contentType, accept: accept, seed: seed, body: body) {

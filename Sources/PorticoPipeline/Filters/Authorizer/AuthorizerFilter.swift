@@ -34,8 +34,7 @@ public enum AuthorizerFilter {
         if let validation = authorizer.validation, let token = values.first, !validation.matches(token) {
             return .failure(.unauthorized)
         }
-        let resource = apiPath.hasPrefix("/") ? apiPath.dropFirst() : apiPath
-        let methodARN = "arn:aws:execute-api:us-east-1:\(context.accountID):\(stage.apiID)/\(stage.name)/\(head.method.rawValue)/\(resource)"
+        let methodARN = ARNs.method(apiID: stage.apiID, stage: stage.name, method: head.method.rawValue, path: apiPath)
         let cacheKey = authorizer.id + "\u{1F}" + values.joined(separator: "\u{1F}")
         let event: [String: JSONValue]
         if authorizer.kind == .token {

@@ -1,5 +1,21 @@
 import PorticoModel
 
+/// Who signed an `AWS_IAM` request.
+public struct IAMIdentity: Sendable, Equatable {
+    public var accessKey: String
+    public var accountID: String
+    /// `user/alice` → `alice`'s unique id stand-in: the access key, as Portico has no IAM user ids.
+    public var caller: String
+    public var userARN: String
+
+    public init(accessKey: String, accountID: String, caller: String, userARN: String) {
+        self.accessKey = accessKey
+        self.accountID = accountID
+        self.caller = caller
+        self.userARN = userARN
+    }
+}
+
 /// What a Lambda authorizer answered, read once and then evaluated against each method ARN (a
 /// cached answer serves other methods too, as AWS's cache does).
 public struct AuthorizerResult: Sendable, Equatable {
@@ -10,6 +26,12 @@ public struct AuthorizerResult: Sendable, Equatable {
     /// `context`, passed on to `$context.authorizer.*` and the proxy event.
     public var context: [String: JSONValue]
     public var usageIdentifierKey: String?
+    /// A JWT or Cognito authorizer's verified claims (`$context.authorizer.claims`), and the token's
+    /// scopes when the route asked for some.
+    public var claims: [String: JSONValue]?
+    public var scopes: [String]?
+    /// The IAM caller of an `AWS_IAM` method (`$context.identity.*`).
+    public var iam: IAMIdentity?
 
     public struct Statement: Sendable, Equatable {
         public var allow: Bool
