@@ -102,13 +102,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "PorticoDefinitionsTests", dependencies: ["PorticoDefinitions"]),
         .testTarget(name: "PorticoVelocityTests", dependencies: ["PorticoVelocity"]),
         .testTarget(name: "PorticoStorageTests", dependencies: ["PorticoStorage", "PorticoStorageSQLite", "PorticoTesting"]),
         .testTarget(name: "PorticoAdminTests", dependencies: ["PorticoAdmin", "PorticoStorage", "PorticoModel", "PorticoPipeline"]),
-        .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions", "PorticoVelocity"]),
+        .testTarget(name: "PorticoPipelineTests", dependencies: ["PorticoPipeline", "PorticoDefinitions", "PorticoVelocity", "PorticoTesting"]),
         .testTarget(name: "PorticoServerTests", dependencies: ["PorticoTesting", "PorticoServer", "PorticoPipeline", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]

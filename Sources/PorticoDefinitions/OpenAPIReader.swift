@@ -14,6 +14,7 @@ public struct OpenAPIReader {
         "host", "basePath", "schemes", "consumes", "produces", "definitions", "parameters", "responses",
         "securityDefinitions", "security", binaryMediaTypesKey, "x-amazon-apigateway-gateway-responses",
         "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator", "x-amazon-apigateway-cors",
+        "x-amazon-apigateway-policy",
     ]
     static let pathItemKeys: Set<String> = Set(methods + [anyMethod, "parameters", "summary", "description", "servers", "trace"])
     static let operationKeys: Set<String> = [

@@ -14,25 +14,33 @@ public final class FakeUpstream: Sendable {
     public let port: Int
     private let channel: Channel
     private let requests: NIOLockedValueBox<[HTTPRequestHead]>
+    private let documents: NIOLockedValueBox<[String: String]>
 
     public static func start(group: EventLoopGroup) async throws -> FakeUpstream {
         let requests = NIOLockedValueBox<[HTTPRequestHead]>([])
+        let documents = NIOLockedValueBox<[String: String]>([:])
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(FakeUpstreamHandler(requests: requests))
+                    try channel.pipeline.syncOperations.addHandler(FakeUpstreamHandler(requests: requests, documents: documents))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return FakeUpstream(channel: channel, requests: requests)
+        return FakeUpstream(channel: channel, requests: requests, documents: documents)
     }
 
-    private init(channel: Channel, requests: NIOLockedValueBox<[HTTPRequestHead]>) {
+    private init(channel: Channel, requests: NIOLockedValueBox<[HTTPRequestHead]>, documents: NIOLockedValueBox<[String: String]>) {
         self.channel = channel
+        self.documents = documents
         self.port = channel.localAddress!.port!
         self.requests = requests
+    }
+
+    /// Serves `json` at exactly `path` (200, `application/json`): an identity provider's documents.
+    public func serve(path: String, json: String) {
+        documents.withLockedValue { $0[path] = json }
     }
 
     /// Every request head received, in order.
@@ -48,12 +56,14 @@ final class FakeUpstreamHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let requests: NIOLockedValueBox<[HTTPRequestHead]>
+    private let documents: NIOLockedValueBox<[String: String]>
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var bodyPrefix = ""
 
-    init(requests: NIOLockedValueBox<[HTTPRequestHead]>) {
+    init(requests: NIOLockedValueBox<[HTTPRequestHead]>, documents: NIOLockedValueBox<[String: String]>) {
         self.requests = requests
+        self.documents = documents
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -75,6 +85,12 @@ final class FakeUpstreamHandler: ChannelInboundHandler {
     private func respond(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
         let parts = path.split(separator: "/").map(String.init)
+        if let document = documents.withLockedValue({ $0[path] }) {
+            var extra = HTTPHeaders()
+            extra.add(name: "content-type", value: "application/json")
+            send(.ok, document, extra: extra, context: context)
+            return
+        }
         switch parts.first {
         case "delay":
             let millis = Int64(parts.count > 1 ? Int(parts[1]) ?? 100 : 100)
@@ -124,7 +140,7 @@ final class FakeUpstreamHandler: ChannelInboundHandler {
 
     private func send(_ status: HTTPResponseStatus, _ body: String, extra: HTTPHeaders = [:], context: ChannelHandlerContext) {
         var headers = extra
-        headers.add(name: "content-type", value: "text/plain")
+        if !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "text/plain") }
         headers.add(name: "content-length", value: String(body.utf8.count))
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
