@@ -10,28 +10,33 @@ public final class TokenIssuer: @unchecked Sendable {
     let rsa: _RSA.Signing.PrivateKey
     let ec: P256.Signing.PrivateKey
     let ec384: P384.Signing.PrivateKey
-    public let rsaKeyID = "rsa-1"
-    public let ecKeyID = "ec-1"
-    public let ec384KeyID = "ec384-1"
+    public let rsaKeyID: String
+    public let ecKeyID: String
+    public let ec384KeyID: String
 
-    public init(issuer: String) throws {
+    /// `generation` names the keys (`rsa-1`, `ec-1`, …), so a second issuer can stand for a key rotation.
+    public init(issuer: String, generation: Int = 1) throws {
         self.issuer = issuer
+        rsaKeyID = "rsa-\(generation)"
+        ecKeyID = "ec-\(generation)"
+        ec384KeyID = "ec384-\(generation)"
         rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         ec = P256.Signing.PrivateKey()
         ec384 = P384.Signing.PrivateKey()
     }
 
     /// `{"keys": [...]}` with the RSA and both EC public keys.
-    public var jwks: String {
+    public var jwks: String { "{\"keys\": [\(keyList)]}" }
+
+    /// The set's entries, to join with another generation's.
+    public var keyList: String {
         let der = Array(rsa.publicKey.pkcs1DERRepresentation)
         let (n, e) = Self.rsaComponents(pkcs1: der)
         let p256 = Array(ec.publicKey.rawRepresentation), p384 = Array(ec384.publicKey.rawRepresentation)
         return """
-            {"keys": [
               {"kty": "RSA", "kid": "\(rsaKeyID)", "use": "sig", "n": "\(Base64URL.encode(n))", "e": "\(Base64URL.encode(e))"},
               {"kty": "EC", "kid": "\(ecKeyID)", "crv": "P-256", "x": "\(Base64URL.encode(Array(p256[..<32])))", "y": "\(Base64URL.encode(Array(p256[32...])))"},
               {"kty": "EC", "kid": "\(ec384KeyID)", "crv": "P-384", "x": "\(Base64URL.encode(Array(p384[..<48])))", "y": "\(Base64URL.encode(Array(p384[48...])))"}
-            ]}
             """
     }
 

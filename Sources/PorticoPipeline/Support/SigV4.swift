@@ -154,10 +154,9 @@ public struct SigV4: Sendable {
             headerLines += "\(name):\(values.joined(separator: ","))\n"
         }
         let payload: String
-        if let declared = header(request.headers, "x-amz-content-sha256") {
+        // Presigned URLs hash the body too, except S3's (which declare UNSIGNED-PAYLOAD).
+        if let declared = header(request.headers, "x-amz-content-sha256") ?? query.first(where: { $0.0 == "X-Amz-Content-Sha256" })?.1 {
             payload = declared
-        } else if credential.presigned {
-            payload = "UNSIGNED-PAYLOAD"
         } else {
             payload = hex(SHA256.hash(data: request.body))
         }

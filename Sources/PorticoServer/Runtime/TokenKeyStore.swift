@@ -15,6 +15,8 @@ final class TokenKeyStore: Sendable {
         var keys: JSONWebKeySet?
         var fetchedAt: Double = 0
         var lastAttempt: Double = -.infinity
+        /// When an unknown `kid` last forced a refetch.
+        var lastRefresh: Double = -.infinity
         var fetching: Task<Void, Never>?
         /// Why the last fetch failed, for the log line of the requests it refused.
         var lastError: String?
@@ -44,7 +46,11 @@ final class TokenKeyStore: Sendable {
             if let running = entry.fetching { return running }
             let fresh = entry.keys != nil && nowSeconds - entry.fetchedAt < Self.maxAgeSeconds
             if fresh && !refresh { return nil }
-            if nowSeconds - entry.lastAttempt < Self.minRefetchSeconds { return nil }
+            // A failing identity provider is asked again at most every 10 s; so is a set refreshed
+            // for an unknown `kid`.
+            if !fresh && nowSeconds - entry.lastAttempt < Self.minRefetchSeconds { return nil }
+            if fresh && nowSeconds - entry.lastRefresh < Self.minRefetchSeconds { return nil }
+            if fresh { entry.lastRefresh = nowSeconds }
             entry.lastAttempt = nowSeconds
             let running = Task { [self] in
                 let result: Result<JSONWebKeySet, any Error>

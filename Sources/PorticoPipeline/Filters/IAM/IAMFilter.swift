@@ -41,9 +41,8 @@ public enum IAMFilter {
         if presented != known.sessionToken {
             return .refused(.unrecognizedClient, message: GatewayError.unrecognizedClient.shape(for: .rest).message)
         }
-        // The payload hash: a declared one (`x-amz-content-sha256`, presigned URLs' UNSIGNED-PAYLOAD)
-        // needs no body; otherwise wait for it.
-        if body == nil, !credential.presigned, SigV4.header(headers, "x-amz-content-sha256") == nil { return .needsBody }
+        // The payload hash: a declared one (`x-amz-content-sha256`) needs no body; otherwise wait for it.
+        if body == nil, SigV4.header(headers, "x-amz-content-sha256") == nil { return .needsBody }
         do {
             _ = try SigV4.verify(request, secret: { $0 == known.accessKeyID ? known.secretAccessKey : nil }, now: nowSeconds, maxSkew: maxSkewSeconds)
         } catch {

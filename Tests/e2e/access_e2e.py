@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""End-to-end tests of AWS_IAM methods and resource policies with botocore's own signers
+(SigV4Auth for the Authorization header, SigV4QueryAuth for presigned URLs), unmodified, against
+the real `portico` binary. Run by `swift test` (AccessE2ETests) with the binary's path.
+
+Each scenario starts its own Portico on a free loopback port and stops it; every wait is bounded.
+"""
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from management_e2e import Portico, expect, free_port, request
+
+REGION = "us-east-1"
+
+API = """
+openapi: 3.0.1
+info: {title: secured, version: "1"}
+x-amazon-apigateway-policy:
+  Version: "2012-10-17"
+  Statement:
+    - {Effect: Allow, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*"}
+    - {Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/prod/*/admin",
+       Condition: {IpAddress: {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}}
+    - {Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/prod/*/partners",
+       Condition: {StringNotLike: {"aws:PrincipalArn": "arn:aws:iam::*:user/alice"}}}
+paths:
+  /pets:
+    get:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration: &who
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"userArn": "$context.identity.userArn", "accessKey": "$context.identity.accessKey", "caller": "$context.identity.caller", "accountId": "$context.identity.accountId"}'}
+    post:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration: *who
+  /search/{term}:
+    get:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration: *who
+  /partners:
+    get:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration: *who
+  /admin:
+    get:
+      x-amazon-apigateway-integration: *who
+  /open:
+    get:
+      x-amazon-apigateway-integration: *who
+components:
+  securitySchemes:
+    sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+"""
+
+ALICE = Credentials("AKIDALICEE2E", "alice-secret-key")
+BOB = Credentials("AKIDBOBE2E", "bob-secret-key")
+TEMP = Credentials("ASIATEMPE2E", "temp-secret-key", "the-session-token")
+CAROL = Credentials("AKIDCAROLE2E", "carol-secret-key")
+
+
+def start():
+    directory = tempfile.mkdtemp(prefix="portico-access-")
+    port = free_port()
+    with open(os.path.join(directory, "api.yaml"), "w") as f:
+        f.write(API)
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{host: 127.0.0.1, port: {port}}}]
+accessLog: {{enabled: false}}
+iam:
+  credentials:
+    - {{accessKeyId: {ALICE.access_key}, secretAccessKey: {ALICE.secret_key}, principal: "arn:aws:iam::123456789012:user/alice"}}
+    - {{accessKeyId: {BOB.access_key}, secretAccessKey: {BOB.secret_key}, principal: "arn:aws:iam::123456789012:user/bob"}}
+    - {{accessKeyId: {TEMP.access_key}, secretAccessKey: {TEMP.secret_key}, sessionToken: {TEMP.token}, principal: "arn:aws:sts::123456789012:assumed-role/ops/session"}}
+    - accessKeyId: {CAROL.access_key}
+      secretAccessKey: {CAROL.secret_key}
+      principal: "arn:aws:iam::123456789012:user/carol"
+      policy: {{Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:secured1/prod/GET/*"}}]}}
+apis:
+  - {{name: secured, id: secured1, type: REST, definition: api.yaml, stages: [{{name: prod}}]}}
+""")
+    return Portico(["serve", os.path.join(directory, "portico.yaml")], port), port
+
+
+def signed(port, credentials, method, path, body=None, headers=None, tamper=None, when=None):
+    """Signs with botocore's SigV4Auth, as boto3 and the AWS SDKs sign execute-api calls."""
+    url = f"http://127.0.0.1:{port}{path}"
+    aws = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    signer = botocore.auth.SigV4Auth(credentials, "execute-api", REGION)
+    if when is not None:
+        real = botocore.auth.datetime.datetime
+
+        class Frozen(real):
+            @classmethod
+            def utcnow(cls):
+                return when.replace(tzinfo=None)
+
+            @classmethod
+            def now(cls, tz=None):
+                return when if tz else when.replace(tzinfo=None)
+
+        botocore.auth.datetime.datetime = Frozen
+        try:
+            signer.add_auth(aws)
+        finally:
+            botocore.auth.datetime.datetime = real
+    else:
+        signer.add_auth(aws)
+    prepared = aws.prepare()
+    sent_body = tamper(body) if tamper else body
+    parts = urllib.parse.urlsplit(prepared.url)
+    target = parts.path + (("?" + parts.query) if parts.query else "")
+    return request(port, method, target, body=sent_body, headers=dict(prepared.headers))
+
+
+def iam_with_botocore_signers():
+    portico, port = start()
+    try:
+        status, body = signed(port, ALICE, "GET", "/prod/pets")
+        expect(status == 200, f"a SigV4Auth-signed GET passes: {status} {body}")
+        identity = json.loads(body)
+        expect(identity == {"userArn": "arn:aws:iam::123456789012:user/alice", "accessKey": ALICE.access_key, "caller": "alice",
+                            "accountId": "123456789012"}, f"$context.identity: {identity}")
+        status, body = signed(port, ALICE, "POST", "/prod/pets", body=b'{"name": "rex", "tags": ["a b", "c&d"]}',
+                              headers={"Content-Type": "application/json"})
+        expect(status == 200, f"a signed POST with a body passes: {status} {body}")
+        # Encoded path segments and a query string with reserved characters, canonicalised as AWS does.
+        status, body = signed(port, ALICE, "GET", "/prod/search/caf%C3%A9%20au%20lait?q=a%2Bb&z=1&a=%2F&empty=")
+        expect(status == 200, f"encoded path and query pass: {status} {body}")
+        # Temporary credentials with their session token (X-Amz-Security-Token).
+        status, body = signed(port, TEMP, "GET", "/prod/pets")
+        expect(status == 200 and "assumed-role/ops/session" in body.decode(), f"session credentials pass: {status} {body}")
+
+        # A presigned URL, from botocore's SigV4QueryAuth.
+        aws = AWSRequest(method="GET", url=f"http://127.0.0.1:{port}/prod/pets?color=brown")
+        botocore.auth.SigV4QueryAuth(ALICE, "execute-api", REGION, expires=60).add_auth(aws)
+        parts = urllib.parse.urlsplit(aws.prepare().url)
+        status, body = request(port, "GET", parts.path + "?" + parts.query)
+        expect(status == 200, f"a presigned URL passes: {status} {body}")
+        status, body = request(port, "GET", parts.path + "?" + parts.query.replace("color=brown", "color=white"))
+        expect(status == 403 and b"does not match" in body, f"a changed presigned query fails: {status} {body}")
+
+        # A changed byte of the body, a wrong secret, an unknown key, an old date: AWS's 403s.
+        status, body = signed(port, ALICE, "POST", "/prod/pets", body=b'{"amount": 1}', tamper=lambda b: b'{"amount": 9}')
+        message = json.loads(body)["message"]
+        expect(status == 403 and message.startswith("The request signature we calculated does not match the signature you provided."),
+               f"a changed byte fails: {status} {body}")
+        expect("The Canonical String for this request should have been" in message, f"the message shows the canonical request: {message}")
+        status, body = signed(port, Credentials(ALICE.access_key, "wrong-secret"), "GET", "/prod/pets")
+        expect(status == 403 and json.loads(body)["message"].startswith("The request signature we calculated does not match"),
+               f"a wrong secret fails: {status} {body}")
+        status, body = signed(port, Credentials("AKIDNOBODY", "whatever"), "GET", "/prod/pets")
+        expect(status == 403 and json.loads(body) == {"message": "The security token included in the request is invalid."},
+               f"an unknown key fails: {status} {body}")
+        status, body = signed(port, Credentials(TEMP.access_key, TEMP.secret_key), "GET", "/prod/pets")
+        expect(status == 403 and json.loads(body) == {"message": "The security token included in the request is invalid."},
+               f"session credentials without their token fail: {status} {body}")
+        then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=6)
+        status, body = signed(port, ALICE, "GET", "/prod/pets", when=then)
+        message = json.loads(body)["message"]
+        expect(status == 403 and message.startswith("Signature expired: ") and message.endswith(" - 5 min.)"), f"an old date fails: {status} {body}")
+        status, body = request(port, "GET", "/prod/pets")
+        expect(status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}, f"no signature: {status} {body}")
+
+        # An identity policy: carol may GET, not POST.
+        status, body = signed(port, CAROL, "GET", "/prod/pets")
+        expect(status == 200, f"carol's policy allows GET: {status} {body}")
+        status, body = signed(port, CAROL, "POST", "/prod/pets", body=b"{}")
+        expect(status == 403 and json.loads(body)["message"] == "User: arn:aws:iam::123456789012:user/carol is not authorized to perform: "
+               "execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:secured1/prod/POST/pets",
+               f"carol's POST is denied: {status} {body}")
+    finally:
+        portico.stop()
+
+
+def resource_policy():
+    portico, port = start()
+    try:
+        status, body = request(port, "GET", "/prod/open")
+        expect(status == 200, f"the policy allows anonymous callers: {status} {body}")
+        status, body = request(port, "GET", "/prod/admin")
+        expect(status == 403 and json.loads(body) == {"Message": "User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
+                                                                 "arn:aws:execute-api:us-east-1:********9012:secured1/prod/GET/admin with an explicit deny"},
+               f"a denied source IP: {status} {body}")
+        status, body = signed(port, ALICE, "GET", "/prod/partners")
+        expect(status == 200, f"the policy's principal condition lets alice in: {status} {body}")
+        status, body = signed(port, BOB, "GET", "/prod/partners")
+        expect(status == 403 and json.loads(body)["Message"].startswith("User: arn:aws:iam::123456789012:user/bob is not authorized")
+               and json.loads(body)["Message"].endswith("with an explicit deny"), f"bob is denied explicitly: {status} {body}")
+    finally:
+        portico.stop()
+
+
+def main():
+    scenarios = [iam_with_botocore_signers, resource_policy]
+    failures = 0
+    for scenario in scenarios:
+        started = time.time()
+        try:
+            scenario()
+            print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
+        except Exception:
+            failures += 1
+            print(f"FAIL {scenario.__name__}")
+            traceback.print_exc()
+    print(f"{len(scenarios) - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
