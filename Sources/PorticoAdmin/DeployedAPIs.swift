@@ -14,6 +14,7 @@ enum DeployedAPIs {
             api.binaryMediaTypes = (record.api["binaryMediaTypes"]?.arrayValue ?? []).compactMap(\.stringValue)
             api.authorizers = record.authorizers.values.compactMap { restAuthorizer($0, location: location) }
             api.models = models(of: record)
+            if let policy = record.api["policy"], policy != .null { api.extensions["x-amazon-apigateway-policy"] = policy }
             for response in record.gatewayResponses.values {
                 guard let type = response["responseType"]?.stringValue else { continue }
                 api.gatewayResponses[type] = GatewayResponseDefinition(
@@ -65,6 +66,12 @@ enum DeployedAPIs {
             let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .http, location: location)
             api.authorizers = record.authorizers.values.compactMap { httpAuthorizer($0, location: location) }
+            if let cors = record.api["corsConfiguration"]?.objectValue {
+                func list(_ key: String) -> [String] { (cors[key]?.arrayValue ?? []).compactMap(\.stringValue) }
+                api.cors = CORSConfiguration(
+                    allowOrigins: list("allowOrigins"), allowMethods: list("allowMethods").map { $0.uppercased() }, allowHeaders: list("allowHeaders"),
+                    exposeHeaders: list("exposeHeaders"), maxAge: cors["maxAge"]?.numberValue.map { Int($0) }, allowCredentials: cors["allowCredentials"]?.boolValue ?? false)
+            }
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
@@ -152,11 +159,17 @@ enum DeployedAPIs {
         return domains
     }
 
-    /// CreateAuthorizer (REST): TOKEN and REQUEST Lambda authorizers, named by their id.
+    /// CreateAuthorizer (REST): TOKEN and REQUEST Lambda authorizers and COGNITO_USER_POOLS, named by their id.
     static func restAuthorizer(_ object: JSONObject, location: SourceLocation) -> AuthorizerDefinition? {
-        guard let id = object["id"]?.stringValue, let kind = AuthorizerDefinition.Kind(rawValue: object["type"]?.stringValue ?? ""),
-              let uri = object["authorizerUri"]?.stringValue else { return nil }
-        let sources = (object["identitySource"]?.stringValue ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let id = object["id"]?.stringValue, let kind = AuthorizerDefinition.Kind(rawValue: object["type"]?.stringValue ?? "") else { return nil }
+        var sources = (object["identitySource"]?.stringValue ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if kind == .cognitoUserPools {
+            if sources.isEmpty { sources = ["method.request.header.Authorization"] }
+            var definition = AuthorizerDefinition(name: id, kind: kind, functionURI: "", identitySources: sources, location: location)
+            definition.providerARNs = (object["providerARNs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return definition
+        }
+        guard kind.isLambda, let uri = object["authorizerUri"]?.stringValue else { return nil }
         return AuthorizerDefinition(
             name: id, kind: kind, functionURI: uri, identitySources: sources,
             identityValidationExpression: object["identityValidationExpression"]?.stringValue,
@@ -164,17 +177,38 @@ enum DeployedAPIs {
         )
     }
 
-    /// CreateAuthorizer (apigatewayv2): REQUEST Lambda authorizers (JWT arrives with issue 7).
+    /// CreateAuthorizer (apigatewayv2): REQUEST Lambda authorizers and JWT authorizers.
     static func httpAuthorizer(_ object: JSONObject, location: SourceLocation) -> AuthorizerDefinition? {
-        guard let id = object["authorizerId"]?.stringValue, object["authorizerType"]?.stringValue == "REQUEST",
-              let uri = object["authorizerUri"]?.stringValue else { return nil }
+        guard let id = object["authorizerId"]?.stringValue else { return nil }
         let sources = (object["identitySource"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if object["authorizerType"]?.stringValue == "JWT" {
+            guard let issuer = object["jwtConfiguration"]?["issuer"]?.stringValue else { return nil }
+            var definition = AuthorizerDefinition(
+                name: id, kind: .jwt, functionURI: "", identitySources: sources.isEmpty ? ["$request.header.Authorization"] : sources, location: location)
+            definition.jwtConfiguration = JWTConfiguration(
+                issuer: issuer, audience: (object["jwtConfiguration"]?["audience"]?.arrayValue ?? []).compactMap(\.stringValue))
+            return definition
+        }
+        guard object["authorizerType"]?.stringValue == "REQUEST", let uri = object["authorizerUri"]?.stringValue else { return nil }
         return AuthorizerDefinition(
             name: id, kind: .request, functionURI: uri, identitySources: sources,
             resultTTLSeconds: Int(object["authorizerResultTtlInSeconds"]?.numberValue ?? 0),
             payloadFormatVersion: object["authorizerPayloadFormatVersion"]?.stringValue ?? "2.0",
             enableSimpleResponses: object["enableSimpleResponses"]?.boolValue ?? false, location: location
         )
+    }
+
+    /// A method's or route's `authorizationType`, `authorizerId` and `authorizationScopes`.
+    static func applyAuthorization(_ object: JSONObject, to operation: inout APIOperation) {
+        let type = AuthorizationType(rawValue: object["authorizationType"]?.stringValue?.uppercased() ?? "NONE") ?? .none
+        operation.authorizationType = type
+        switch type {
+        case .custom, .jwt, .cognitoUserPools:
+            operation.authorizer = object["authorizerId"]?.stringValue
+            operation.authorizationScopes = (object["authorizationScopes"]?.arrayValue ?? []).compactMap(\.stringValue)
+        case .awsIAM, .none:
+            break
+        }
     }
 
     /// The API's models (CreateModel stores each schema as text), by name.
@@ -202,9 +236,7 @@ enum DeployedAPIs {
                     path: path, method: name, integration: method["methodIntegration"]?.objectValue.map { integration(rest: $0, location: location) },
                     apiKeyRequired: method["apiKeyRequired"]?.boolValue ?? false, location: location
                 )
-                if method["authorizationType"]?.stringValue?.uppercased() == "CUSTOM" {
-                    operation.authorizer = method["authorizerId"]?.stringValue
-                }
+                applyAuthorization(method, to: &operation)
                 // requestParameters: `method.request.querystring.x: true` marks x as required.
                 for (key, required) in method["requestParameters"]?.objectValue ?? [:] {
                     let parts = key.split(separator: ".", maxSplits: 3).map(String.init)
@@ -281,7 +313,7 @@ enum DeployedAPIs {
                 if let response = object["responseParameters"] { integration?.extensions["responseParameters"] = response }
             }
             var operation = APIOperation(path: path, method: method, integration: integration, apiKeyRequired: route["apiKeyRequired"]?.boolValue ?? false, location: location)
-            if route["authorizationType"]?.stringValue == "CUSTOM" { operation.authorizer = route["authorizerId"]?.stringValue }
+            applyAuthorization(route, to: &operation)
             operations.append(operation)
         }
         return operations

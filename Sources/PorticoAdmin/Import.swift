@@ -54,7 +54,8 @@ enum RestAPIImport {
         record.resources[rootID] = ["id": .string(rootID), "path": "/"]
         let document = documentJSON(call.request.body)
         addModelsAndValidators(definition, document: document, to: &record)
-        addOperations(definition.operations, to: &record, document: document)
+        let authorizers = addAuthorizers(definition.authorizers, to: &record)
+        addOperations(definition.operations, to: &record, document: document, authorizers: authorizers)
         state.restAPIs[id] = record
         state.touch("restapis", id)
         return .json(201, api)
@@ -74,7 +75,9 @@ enum RestAPIImport {
             }
             let document = documentJSON(call.request.body)
             addModelsAndValidators(definition, document: document, to: &record)
-            addOperations(definition.operations, to: &record, document: document)
+            let authorizers = addAuthorizers(definition.authorizers, to: &record)
+            addOperations(definition.operations, to: &record, document: document, authorizers: authorizers)
+            if let policy = definition.extensions["x-amazon-apigateway-policy"] { record.api["policy"] = .string(policy.serialized) }
             if !definition.binaryMediaTypes.isEmpty { record.api["binaryMediaTypes"] = .array(definition.binaryMediaTypes.map { .string($0) }) }
             return .json(200, record.api)
         }
@@ -127,7 +130,39 @@ enum RestAPIImport {
 
     /// Creates the resources each path needs and puts the method with its integration on it; the
     /// document's responses become the method responses.
-    static func addOperations(_ operations: [APIOperation], to record: inout RestAPIRecord, document: JSONValue?) {
+    /// The definition's Lambda and Cognito authorizers as CreateAuthorizer records; name → id.
+    static func addAuthorizers(_ authorizers: [AuthorizerDefinition], to record: inout RestAPIRecord) -> [String: String] {
+        var ids: [String: String] = [:]
+        for definition in authorizers {
+            let id = record.authorizers.values.first { $0["name"]?.stringValue == definition.name }?["id"]?.stringValue ?? Identifier.make(6)
+            var object: JSONObject = [
+                "id": .string(id), "name": .string(definition.name), "type": .string(definition.kind.rawValue),
+                "identitySource": .string(definition.identitySources.joined(separator: ", ")),
+                "authorizerResultTtlInSeconds": .number(Double(definition.resultTTLSeconds)),
+            ]
+            if definition.kind == .cognitoUserPools {
+                object["providerARNs"] = .array(definition.providerARNs.map { .string($0) })
+            } else {
+                object["authorizerUri"] = .string(definition.functionURI)
+                if let expression = definition.identityValidationExpression { object["identityValidationExpression"] = .string(expression) }
+            }
+            record.authorizers[id] = object
+            ids[definition.name] = id
+        }
+        return ids
+    }
+
+    /// `authorizationType`, `authorizerId` and `authorizationScopes` of a method or route.
+    static func authorization(_ operation: APIOperation, authorizers: [String: String]) -> JSONObject {
+        var fields: JSONObject = ["authorizationType": .string(operation.authorizationType.rawValue)]
+        if let name = operation.authorizer, let id = authorizers[name] {
+            fields["authorizerId"] = .string(id)
+            if !operation.authorizationScopes.isEmpty { fields["authorizationScopes"] = .array(operation.authorizationScopes.map { .string($0) }) }
+        }
+        return fields
+    }
+
+    static func addOperations(_ operations: [APIOperation], to record: inout RestAPIRecord, document: JSONValue?, authorizers: [String: String] = [:]) {
         let rootID = record.api["rootResourceId"]?.stringValue ?? ""
         for operation in operations {
             var parentID = rootID
@@ -145,6 +180,7 @@ enum RestAPIImport {
             var resource = record.resources[parentID]!
             var methods = resource["resourceMethods"]?.objectValue ?? [:]
             var method = methodJSON(operation, resourceID: parentID)
+            method.merge(authorization(operation, authorizers: authorizers)) { _, new in new }
             if let validation = operation.validation {
                 addValidation(validation, operation: operation, to: &method, record: &record)
             }
@@ -278,12 +314,31 @@ enum V2Import {
         if let cors = document?["x-amazon-apigateway-cors"]?.objectValue {
             record.api["corsConfiguration"] = .object(cors)
         }
+        var authorizerIDs: [String: String] = [:]
+        for authorizer in definition.authorizers {
+            let id = record.authorizers.values.first { $0["name"]?.stringValue == authorizer.name }?["authorizerId"]?.stringValue ?? Identifier.make(6)
+            var object: JSONObject = [
+                "authorizerId": .string(id), "name": .string(authorizer.name), "authorizerType": .string(authorizer.kind.rawValue),
+                "identitySource": .array(authorizer.identitySources.map { .string($0) }),
+            ]
+            if let jwt = authorizer.jwtConfiguration {
+                object["jwtConfiguration"] = ["issuer": .string(jwt.issuer), "audience": .array(jwt.audience.map { .string($0) })]
+            } else {
+                object["authorizerUri"] = .string(authorizer.functionURI)
+                object["authorizerPayloadFormatVersion"] = .string(authorizer.payloadFormatVersion)
+                object["authorizerResultTtlInSeconds"] = .number(Double(authorizer.resultTTLSeconds))
+                object["enableSimpleResponses"] = .bool(authorizer.enableSimpleResponses)
+            }
+            record.authorizers[id] = object
+            authorizerIDs[authorizer.name] = id
+        }
         for operation in definition.operations {
             let routeID = Identifier.make(7)
             var route: JSONObject = [
                 "routeId": .string(routeID), "routeKey": .string(operation.routeKey), "authorizationType": "NONE",
                 "apiKeyRequired": .bool(operation.apiKeyRequired), "authorizationScopes": [], "requestParameters": [:],
             ]
+            route.merge(RestAPIImport.authorization(operation, authorizers: authorizerIDs)) { _, new in new }
             if let integration = operation.integration {
                 let integrationID = Identifier.make(7)
                 var object: JSONObject = [

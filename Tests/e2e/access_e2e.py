@@ -18,7 +18,7 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from management_e2e import Portico, expect, free_port, request
+from management_e2e import Portico, client, expect, free_port, request
 
 REGION = "us-east-1"
 
@@ -205,8 +205,62 @@ def resource_policy():
         portico.stop()
 
 
+def authorizers_through_the_management_api():
+    """Cognito, IAM and a resource policy on a REST API, a JWT authorizer and CORS on an HTTP API, all with boto3."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        rest = client("apigateway", endpoint)
+        api = rest.create_rest_api(name="guarded")["id"]
+        root = rest.get_resources(restApiId=api)["items"][0]["id"]
+        pool = rest.create_authorizer(restApiId=api, name="pool", type="COGNITO_USER_POOLS", identitySource="method.request.header.Authorization",
+                                      providerARNs=["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_E2E"])["id"]
+        for part, authorization in [("users", "COGNITO_USER_POOLS"), ("iam", "AWS_IAM"), ("open", "NONE")]:
+            resource = rest.create_resource(restApiId=api, parentId=root, pathPart=part)["id"]
+            extra = {"authorizerId": pool, "authorizationScopes": ["users/read"]} if authorization == "COGNITO_USER_POOLS" else {}
+            rest.put_method(restApiId=api, resourceId=resource, httpMethod="GET", authorizationType=authorization, **extra)
+            rest.put_integration(restApiId=api, resourceId=resource, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+            rest.put_integration_response(restApiId=api, resourceId=resource, httpMethod="GET", statusCode="200", responseTemplates={"application/json": '{"ok": true}'})
+            rest.put_method_response(restApiId=api, resourceId=resource, httpMethod="GET", statusCode="200")
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/open",
+             "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}}}]})
+        rest.update_rest_api(restApiId=api, patchOperations=[{"op": "replace", "path": "/policy", "value": policy}])
+        rest.create_deployment(restApiId=api, stageName="prod")
+        status, body = request(port, "GET", "/prod/users", host=f"{api}.execute-api.localhost")
+        expect(status == 401 and json.loads(body) == {"message": "Unauthorized"}, f"the Cognito method wants a token: {status} {body}")
+        status, body = request(port, "GET", "/prod/users", host=f"{api}.execute-api.localhost", headers={"Authorization": "not.a.token"})
+        expect(status == 401, f"a malformed token is refused: {status} {body}")
+        status, body = request(port, "GET", "/prod/iam", host=f"{api}.execute-api.localhost")
+        expect(status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}, f"the IAM method wants a signature: {status} {body}")
+        status, body = request(port, "GET", "/prod/open", host=f"{api}.execute-api.localhost")
+        expect(status == 403 and json.loads(body)["Message"].endswith("/prod/GET/open with an explicit deny"), f"the policy denies: {status} {body}")
+
+        v2 = client("apigatewayv2", endpoint)
+        http_api = v2.create_api(Name="jwt-http", ProtocolType="HTTP",
+                                 CorsConfiguration={"AllowOrigins": ["https://app.example.com"], "AllowMethods": ["GET"], "MaxAge": 60})["ApiId"]
+        authorizer = v2.create_authorizer(ApiId=http_api, Name="idp", AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"],
+                                          JwtConfiguration={"Issuer": "http://127.0.0.1:9/idp", "Audience": ["e2e"]})["AuthorizerId"]
+        integration = v2.create_integration(ApiId=http_api, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+                                            IntegrationUri="http://127.0.0.1:9/", PayloadFormatVersion="1.0")["IntegrationId"]
+        v2.create_route(ApiId=http_api, RouteKey="GET /me", Target=f"integrations/{integration}", AuthorizationType="JWT",
+                        AuthorizerId=authorizer, AuthorizationScopes=["me/read"])
+        v2.create_stage(ApiId=http_api, StageName="$default", AutoDeploy=True)
+        route = v2.get_routes(ApiId=http_api)["Items"][0]
+        expect(route["AuthorizationType"] == "JWT" and route["AuthorizationScopes"] == ["me/read"], f"the route keeps its authorization: {route}")
+        status, body = request(port, "GET", "/me", host=f"{http_api}.execute-api.localhost")
+        expect(status == 401 and json.loads(body) == {"message": "Unauthorized"}, f"the JWT route wants a token: {status} {body}")
+        status, body = request(port, "OPTIONS", "/me", host=f"{http_api}.execute-api.localhost",
+                               headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+        expect(status == 204, f"the preflight is answered by the gateway: {status} {body}")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [iam_with_botocore_signers, resource_policy]
+    scenarios = [iam_with_botocore_signers, resource_policy, authorizers_through_the_management_api]
     failures = 0
     for scenario in scenarios:
         started = time.time()
