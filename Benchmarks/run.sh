@@ -40,8 +40,9 @@ APT_LOCK_WAIT=300         # seconds to wait for another apt/dpkg to finish
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy" "portico proxy + API key + plan throttle"
-    "portico proxy + API key + plan throttle + cache miss" "portico cache hit")
-TARGET_KEYS=(upstream nginx mock proxy keyed cachemiss cachehit)
+    "portico proxy + API key + plan throttle + cache miss" "portico cache hit" "portico proxy + JWT (Cognito authorizer)"
+    "portico proxy + SigV4 (AWS_IAM)")
+TARGET_KEYS=(upstream nginx mock proxy keyed cachemiss cachehit jwt sigv4)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -276,6 +277,9 @@ start_portico() {
     pick_port || { PORTICO_REASON="no free port"; return 1; }; PORTICO_ADMIN_PORT=$PORT
     render "$TEMPLATES/portico.yaml.tmpl" "$dir/portico.yaml" LISTEN_PORT="$PORTICO_PORT" ADMIN_PORT="$PORTICO_ADMIN_PORT" UPSTREAM_PORT="$NGX_PORT_upstream"
     render "$TEMPLATES/bench-api.yaml.tmpl" "$dir/bench-api.yaml"
+    # The JWT row's key set and token (the row is skipped when they cannot be made).
+    if python3 "$BENCH_DIR/credentials.py" jwt "$dir" 2>"$dir/credentials.log"; then JWT_TOKEN=$(cat "$dir/token.txt"); else
+        log "no JWT credentials (python3 with cryptography): $(tail -n 1 "$dir/credentials.log")"; echo '{"keys": []}' > "$dir/keys.json"; fi
     log "starting Portico: $PORTICO_BIN serve $dir/portico.yaml (listener :$PORTICO_PORT, admin :$PORTICO_ADMIN_PORT)"
     "$PORTICO_BIN" serve "$dir/portico.yaml" >"$dir/portico.log" 2>&1 &
     pid=$!
@@ -317,6 +321,17 @@ if (( PORTICO_OK )); then
     URL[cachemiss]="http://127.0.0.1:$PORTICO_PORT/prod/cachemiss/anything"; KIND[cachemiss]=portico; PID[cachemiss]=$PORTICO_PID
     HDR[cachemiss]="x-api-key: bench-key-0123456789abcdef"; SCRIPT[cachemiss]="$TEMPLATES/random-query.lua"
     URL[cachehit]="http://127.0.0.1:$PORTICO_PORT/prod/cached/anything"; KIND[cachehit]=portico; PID[cachehit]=$PORTICO_PID
+    if [[ -n $JWT_TOKEN ]]; then
+        URL[jwt]="http://127.0.0.1:$PORTICO_PORT/prod/jwt/anything"; KIND[jwt]=portico; PID[jwt]=$PORTICO_PID
+        HDR[jwt]="Authorization: $JWT_TOKEN"
+    fi
+    # Signed again before each of its rows (a signature is good for five minutes).
+    if python3 "$BENCH_DIR/credentials.py" sigv4 "http://127.0.0.1:$PORTICO_PORT/prod/sigv4/anything" "$TMP/sigv4.lua" 2>/dev/null; then
+        URL[sigv4]="http://127.0.0.1:$PORTICO_PORT/prod/sigv4/anything"; KIND[sigv4]=portico; PID[sigv4]=$PORTICO_PID
+        SCRIPT[sigv4]="$TMP/sigv4.lua"
+    else
+        log "no SigV4 signer (python3 with botocore): skipping the SigV4 row"
+    fi
 fi
 active_targets() {
     local t
@@ -326,7 +341,12 @@ active_targets() {
 # One request per target before measuring, so a wrong status is visible.
 declare -A SANITY
 for t in $(active_targets); do
-    body=$(curl -s -m 5 -o - -w '\n%{http_code}' ${HDR[$t]:+-H "${HDR[$t]}"} "${URL[$t]}" 2>/dev/null)
+    extra=()
+    # A Lua script's fixed headers (the SigV4 row's signature) go on the sanity request too.
+    if [[ -n ${SCRIPT[$t]} ]]; then
+        while IFS= read -r h; do extra+=(-H "$h"); done < <(sed -n 's/^wrk.headers\["\([^"]*\)"\] = "\(.*\)"$/\1: \2/p' "${SCRIPT[$t]}")
+    fi
+    body=$(curl -s -m 5 -o - -w '\n%{http_code}' ${HDR[$t]:+-H "${HDR[$t]}"} "${extra[@]}" "${URL[$t]}" 2>/dev/null)
     code=${body##*$'\n'}; body=${body%$'\n'*}
     body=$(printf '%s' "$body" | tr -d '\r' | tr '\n' ' ' | cut -c1-80)
     SANITY[$t]="HTTP ${code:-000}, body: \`${body% }\`"
@@ -339,6 +359,8 @@ NOTES=()
 run_row() { # run_row CONNS TARGET
     local c=$1 t=$2 k="$1|$2" url=${URL[$2]} pid=${PID[$2]} kind=${KIND[$2]}
     local out=$TMP/wrk-$2-c$1.txt t0 t1 rps total p50 p99 non2xx sockerr rss
+    # A fresh signature for each SigV4 row: AWS accepts one for five minutes.
+    if [[ $t == sigv4 ]]; then python3 "$BENCH_DIR/credentials.py" sigv4 "$url" "${SCRIPT[sigv4]}" 2>/dev/null; fi
     if ! kill -0 "$pid" 2>/dev/null; then
         R_FAIL[$k]="the $kind process (pid $pid) has exited"
         NOTES+=("c=$c ${t}: failed — ${R_FAIL[$k]}")
@@ -413,7 +435,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
             fi
             case $t in
                 nginx) r="1.00" ;;
-                mock|proxy|keyed|cachemiss|cachehit) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
+                mock|proxy|keyed|cachemiss|cachehit|jwt|sigv4) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
                 *) r="—" ;;
             esac
             echo "| $c | $(label_of "$t") | $(fmt "${R_RPS[$k]}" '%.0f') | $(fmt "${R_P50[$k]}" '%.2f') | $(fmt "${R_P99[$k]}" '%.2f') | $(fmt "${R_CPU[$k]}" '%.1f') | $(fmt "${R_RSS[$k]}" '%.1f') | $r |"
@@ -425,6 +447,8 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
             echo "- CPU µs/req ratio portico-proxy / nginx-proxy at $c conns: $(ratio "${R_CPU[$c|proxy]}" "${R_CPU[$c|nginx]}")"
             echo "- req/s ratio keyed route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|keyed]}" "${R_RPS[$c|proxy]}")"
             echo "- req/s ratio keyed + cache-miss route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|cachemiss]}" "${R_RPS[$c|proxy]}")"
+            echo "- req/s ratio JWT route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|jwt]}" "${R_RPS[$c|proxy]}")"
+            echo "- req/s ratio SigV4 route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|sigv4]}" "${R_RPS[$c|proxy]}")"
             echo "- req/s ratio cache hit / plain proxy route at $c conns: $(ratio "${R_RPS[$c|cachehit]}" "${R_RPS[$c|proxy]}")"
         done
     else

@@ -10,7 +10,7 @@ public struct ProjectReader {
         "warmInstances", "queueLimit",
     ]
     static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
-    static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache"]
+    static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache", "waf"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
         "maxPayloadBytes", "maxHeaderBytes", "maxIntegrationTimeoutMillis", "idleTimeoutSeconds",
@@ -67,7 +67,8 @@ public struct ProjectReader {
             config.accessLog = AccessLogConfig(
                 enabled: sink.bool(log["enabled"], "accessLog.enabled") ?? true,
                 format: sink.string(log["format"], "accessLog.format") ?? "json",
-                destination: sink.string(log["destination"], "accessLog.destination") ?? "stdout"
+                // A file path is relative to portico.yaml, as every path in it is.
+                destination: sink.string(log["destination"], "accessLog.destination").map { $0 == "stdout" ? $0 : resolve($0) } ?? "stdout"
             )
         }
         if let limits = root["limits"], let members = sink.mapping(limits, "limits") {
@@ -456,7 +457,113 @@ public struct ProjectReader {
             }
             stage.cache = settings
         }
+        if let waf = node["waf"] { stage.waf = readWAF(waf) }
         return stage
+    }
+
+    /// `waf: {defaultAction, rules: [{name, action, ipSet | rateBased | sizeConstraint | sqliMatch | xssMatch}]}`.
+    private mutating func readWAF(_ node: DocumentNode) -> WAFConfig? {
+        guard let members = sink.mapping(node, "waf") else { return nil }
+        sink.checkKeys(members, known: ["defaultAction", "rules"], in: "waf")
+        var config = WAFConfig()
+        if let action = sink.string(node["defaultAction"], "defaultAction") {
+            guard let value = WAFConfig.Action(rawValue: action.lowercased()), value != .count else {
+                sink.error("waf.defaultAction is allow or block", at: node["defaultAction"]!)
+                return nil
+            }
+            config.defaultAction = value
+        }
+        let statements = ["ipSet", "rateBased", "sizeConstraint", "sqliMatch", "xssMatch"]
+        for rule in sink.sequence(node["rules"], "waf.rules") ?? [] {
+            guard let fields = sink.mapping(rule, "a WAF rule") else { continue }
+            sink.checkKeys(fields, known: Set(["name", "action"] + statements), in: "a WAF rule")
+            guard let name = sink.string(rule["name"], "name") else {
+                sink.error("a WAF rule needs a name", at: rule)
+                continue
+            }
+            guard let action = WAFConfig.Action(rawValue: (sink.string(rule["action"], "action") ?? "").lowercased()) else {
+                sink.error("WAF rule '\(name)': action is block, allow or count", at: rule)
+                continue
+            }
+            let present = statements.filter { rule[$0] != nil }
+            guard present.count == 1, let statement = readWAFStatement(present[0], rule[present[0]]!, rule: name) else {
+                if present.count != 1 { sink.error("WAF rule '\(name)' needs exactly one of \(statements.joined(separator: ", "))", at: rule) }
+                continue
+            }
+            config.rules.append(WAFRule(name: name, action: action, statement: statement))
+        }
+        return config
+    }
+
+    private mutating func readWAFStatement(_ kind: String, _ node: DocumentNode, rule: String) -> WAFRule.Statement? {
+        func fields(_ node: DocumentNode?) -> [WAFRule.Field]? {
+            var out: [WAFRule.Field] = []
+            for item in sink.sequence(node, "fields") ?? [] {
+                guard let text = sink.string(item, "a field") else { return nil }
+                switch text.lowercased() {
+                case "uri": out.append(.uri)
+                case "query": out.append(.query)
+                case "body": out.append(.body)
+                case "headers": out.append(.allHeaders)
+                case let other where other.hasPrefix("header:") && other.count > 7: out.append(.header(String(other.dropFirst(7))))
+                default:
+                    sink.error("WAF rule '\(rule)': '\(text)' is not a field (uri, query, body, headers, header:NAME)", at: item)
+                    return nil
+                }
+            }
+            return out.isEmpty ? nil : out
+        }
+        switch kind {
+        case "ipSet":
+            let addresses = (sink.sequence(node["addresses"], "addresses") ?? []).compactMap { sink.string($0, "an address") }
+            guard !addresses.isEmpty, addresses.allSatisfy({ IPRange($0) != nil }) else {
+                sink.error("WAF rule '\(rule)': ipSet.addresses needs IPv4 or IPv6 CIDR blocks", at: node)
+                return nil
+            }
+            return .ipSet(addresses: addresses, negated: sink.bool(node["negate"], "negate") ?? false)
+        case "rateBased":
+            guard let limit = sink.int(node["limit"], "limit"), limit >= 10 else {
+                sink.error("WAF rule '\(rule)': rateBased.limit must be 10 or more (requests per window, as AWS WAF)", at: node)
+                return nil
+            }
+            let window = sink.int(node["windowSeconds"], "windowSeconds") ?? 300
+            guard [60, 120, 300, 600].contains(window) else {
+                sink.error("WAF rule '\(rule)': rateBased.windowSeconds is 60, 120, 300 or 600", at: node)
+                return nil
+            }
+            return .rateBased(limit: limit, windowSeconds: window)
+        case "sizeConstraint":
+            let field: WAFRule.Field? = switch sink.string(node["field"], "field")?.lowercased() {
+            case "uri": .uri
+            case "query": .query
+            case "body": .body
+            case let other? where other.hasPrefix("header:") && other.count > 7: .header(String(other.dropFirst(7)))
+            default: nil
+            }
+            guard let field, let comparison = sink.string(node["comparison"], "comparison")?.uppercased(),
+                  ["EQ", "NE", "LE", "LT", "GE", "GT"].contains(comparison), let size = sink.int(node["size"], "size"), size >= 0 else {
+                sink.error("WAF rule '\(rule)': sizeConstraint needs field (uri, query, body, header:NAME), comparison (EQ, NE, LE, LT, GE, GT) and size", at: node)
+                return nil
+            }
+            return .sizeConstraint(field: field, comparison: comparison, size: size)
+        default:
+            let reported = sink.diagnostics.count
+            guard let inspected = fields(node["fields"]) else {
+                if sink.diagnostics.count > reported { return nil }
+                sink.error("WAF rule '\(rule)': \(kind).fields lists uri, query, body, headers or header:NAME", at: node)
+                return nil
+            }
+            var transformations: [WAFRule.Transformation] = []
+            for item in sink.sequence(node["transformations"], "transformations") ?? [] {
+                guard let text = sink.string(item, "a transformation"), let value = WAFRule.Transformation(rawValue: text.uppercased()) else {
+                    sink.error("WAF rule '\(rule)': transformations are URL_DECODE, HTML_ENTITY_DECODE, LOWERCASE, COMPRESS_WHITE_SPACE", at: item)
+                    return nil
+                }
+                transformations.append(value)
+            }
+            return kind == "sqliMatch" ? .sqlInjection(fields: inspected, transformations: transformations)
+                : .crossSiteScripting(fields: inspected, transformations: transformations)
+        }
     }
 
     private func resolve(_ path: String) -> String {

@@ -110,6 +110,8 @@ public struct Stage: Sendable, Hashable {
     public var deployment: [APIOperation]?
     /// A canary release: a share of the stage's traffic served by another deployment.
     public var canary: Canary?
+    /// WAF-style rules in front of the stage.
+    public var waf: WAFConfig?
 
     public init(name: String, variables: [String: String] = [:], throttling: Throttling? = nil, deployment: [APIOperation]? = nil, canary: Canary? = nil) {
         self.name = name

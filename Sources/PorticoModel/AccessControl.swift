@@ -99,3 +99,55 @@ public enum CognitoPool {
         return "https://cognito-idp.\(parts[3]).amazonaws.com/\(pool)"
     }
 }
+
+/// WAF-style rules of a stage (`waf:` in portico.yaml), evaluated in order before anything else,
+/// as AWS WAF evaluates a web ACL's rules by priority: the first `block` or `allow` decides; `count`
+/// only counts.
+public struct WAFConfig: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable { case block, allow, count }
+
+    public var rules: [WAFRule]
+    /// What happens when no rule decides (AWS's web ACL default action).
+    public var defaultAction: Action
+
+    public init(rules: [WAFRule] = [], defaultAction: Action = .allow) {
+        self.rules = rules
+        self.defaultAction = defaultAction
+    }
+}
+
+public struct WAFRule: Sendable, Hashable {
+    /// The parts of a request a match statement inspects.
+    public enum Field: Sendable, Hashable {
+        case uri, query, body, allHeaders
+        case header(String)
+    }
+
+    public enum Transformation: String, Sendable, Hashable {
+        case urlDecode = "URL_DECODE"
+        case htmlEntityDecode = "HTML_ENTITY_DECODE"
+        case lowercase = "LOWERCASE"
+        case compressWhiteSpace = "COMPRESS_WHITE_SPACE"
+    }
+
+    public enum Statement: Sendable, Hashable {
+        /// The client IP is (or, negated, is not) in one of the CIDR blocks.
+        case ipSet(addresses: [String], negated: Bool)
+        /// More than `limit` requests from one IP within the last `windowSeconds` (AWS: 300).
+        case rateBased(limit: Int, windowSeconds: Int)
+        /// The field's size (bytes) compared with `size`: EQ, NE, LE, LT, GE, GT.
+        case sizeConstraint(field: Field, comparison: String, size: Int)
+        case sqlInjection(fields: [Field], transformations: [Transformation])
+        case crossSiteScripting(fields: [Field], transformations: [Transformation])
+    }
+
+    public var name: String
+    public var action: WAFConfig.Action
+    public var statement: Statement
+
+    public init(name: String, action: WAFConfig.Action, statement: Statement) {
+        self.name = name
+        self.action = action
+        self.statement = statement
+    }
+}

@@ -9,6 +9,7 @@ import PorticoModel
 ///  1. resolve: Host `{apiId}.execute-api.…` / `/restapis/{id}/{stage}/_user_request_` / `/{stage}` → stage
 ///  2. limits: header size, declared body size
 ///  3. route match (trie built at compile time)
+///  2a. WAF rules (Filters/WAF), in front of everything else as AWS WAF is
 ///  2b. CORS (HTTP APIs, Filters/CORS): preflights answered here; headers for the response
 ///  4. request filters, in AWS's order: IAM SigV4 (Filters/IAM) and the resource policy
 ///     (Filters/ResourcePolicy), JWT/Cognito (Filters/JWT) or the Lambda authorizer (Filters/Authorizer),
@@ -31,8 +32,8 @@ public enum Pipeline {
         case authorize(AuthorizerCall)
         /// Verify the token with its issuer's keys (or find its verdict cached), then decide again.
         case verifyToken(TokenCall)
-        /// Collect the body for the SigV4 payload hash, check the signature, then decide again.
-        case authenticate
+        /// Collect the body, then decide again with it (the SigV4 payload hash, WAF body rules).
+        case collectBody
         /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
@@ -67,6 +68,11 @@ public enum Pipeline {
         public var corsFields: [(String, String)]?
         /// Fields a refusal adds (`www-authenticate`).
         public var challengeFields: [(String, String)] = []
+        /// The WAF rules were evaluated (once per request, however often it is decided).
+        public var wafChecked = false
+        /// The WAF rule that blocked the request (`default action` when none did), and the count rules that matched.
+        public var wafBlockedBy: String?
+        public var wafCounted: [String] = []
 
         public init(apiType: APIType) { self.apiType = apiType }
     }
@@ -76,16 +82,18 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false, nowNanos: UInt64 = 0, signedBody: [UInt8]? = nil
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
+        let primary: CompiledStage
         let apiPath: Substring
         switch gateway.resolve(host: head.field("host").map { Substring($0) }, path: path) {
         case .notFound(let type):
             routed.apiType = type
             return .fail(.missingAuthenticationToken)
         case .stage(let found, let rest):
+            primary = found
             // A canary takes its share of the stage's requests (the request id's random bits decide).
             if let canary = found.canary {
                 let useCanary = requestID.canaryRoll < found.canaryShare
@@ -107,6 +115,22 @@ public enum Pipeline {
             return .fail(.requestTooLarge)
         }
         guard PercentEncoding.isValid(apiPath) else { return .fail(.badRequest) }
+
+        // 2a. WAF rules: before anything of API Gateway's, once per request.
+        if let waf = primary.waf, !routed.wafChecked {
+            switch waf.evaluate(head: head, path: path, query: query, body: collectedBody ?? (head.hasBody ? nil : []), sourceIP: sourceIP, nowSeconds: epochMillis / 1000) {
+            case .needsBody:
+                return .collectBody
+            case .block(let rule, let counted):
+                routed.wafChecked = true
+                routed.wafCounted = counted
+                routed.wafBlockedBy = rule ?? "default action"
+                return .fail(.wafFiltered)
+            case .pass(let counted):
+                routed.wafChecked = true
+                routed.wafCounted = counted
+            }
+        }
 
         // 2b. CORS: API Gateway answers preflights itself, with or without an OPTIONS route.
         if let cors = stage.cors {
@@ -146,10 +170,10 @@ public enum Pipeline {
         if access.iam {
             if authorization?.iam == nil {
                 switch IAMFilter.check(
-                    head: head, path: path, query: query, body: signedBody ?? (head.hasBody ? nil : []), credentials: gateway.iamCredentials,
+                    head: head, path: path, query: query, body: collectedBody ?? (head.hasBody ? nil : []), credentials: gateway.iamCredentials,
                     methodARN: methodARN, nowSeconds: epochMillis / 1000) {
                 case .verified(let result): authorization = result
-                case .needsBody: return .authenticate
+                case .needsBody: return .collectBody
                 case .refused(let error, let message): return .reject(error, message: message, validationErrors: "")
                 }
             }

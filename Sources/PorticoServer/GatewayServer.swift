@@ -191,11 +191,13 @@ public final class GatewayServer: Sendable {
     /// Merged metrics of all loops, in Prometheus text format.
     public func metricsText() async -> String {
         var merged: [GatewayMetrics.Labels: GatewayMetrics.Cell] = [:]
+        var waf: [GatewayMetrics.WAFKey: Int] = [:]
         for state in states.all {
-            let cells = try? await state.loop.submit { state.metrics.cells }.get()
-            for (labels, cell) in cells ?? [:] { merged[labels, default: GatewayMetrics.Cell()].merge(cell) }
+            let (cells, matches) = (try? await state.loop.submit { (state.metrics.cells, state.metrics.wafMatches) }.get()) ?? ([:], [:])
+            for (labels, cell) in cells { merged[labels, default: GatewayMetrics.Cell()].merge(cell) }
+            for (key, count) in matches { waf[key, default: 0] += count }
         }
-        return GatewayMetrics.render(merged)
+        return GatewayMetrics.render(merged) + GatewayMetrics.renderWAF(waf)
     }
 
     /// Stops accepting, lets requests in flight finish for up to `drain`, then closes everything.

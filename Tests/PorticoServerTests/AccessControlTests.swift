@@ -144,6 +144,55 @@ import Testing
         let foreign = await Self.call(port, "GET", "/prod/orders", headers: [("Authorization", try provider.token(["token_use": "id"]))])
         #expect(foreign?.status == 401)
     }
+
+    @Test(.timeLimit(.minutes(1))) func wafRulesBlockLogAndCount() async throws {
+        let gateway = try await TestGateway.start(files: [
+            "portico.yaml": """
+                listeners: [{host: 127.0.0.1, port: 0}]
+                admin: {host: 127.0.0.1, port: 0}
+                accessLog: {format: "$context.status $context.error.message", destination: access.log}
+                apis:
+                  - name: shop
+                    id: shop1
+                    type: REST
+                    definition: api.yaml
+                    stages:
+                      - name: prod
+                        waf:
+                          rules:
+                            - {name: sqli, action: block, sqliMatch: {fields: [query, body], transformations: [URL_DECODE]}}
+                            - {name: xss-watch, action: count, xssMatch: {fields: [query], transformations: [URL_DECODE]}}
+                            - {name: flood, action: block, rateBased: {limit: 10, windowSeconds: 60}}
+                """,
+            "api.yaml": """
+                openapi: 3.0.1
+                info: {title: shop, version: "1"}
+                paths:
+                  /items:
+                    x-amazon-apigateway-any-method:
+                      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{"statusCode": 200}'}, responses: {default: {statusCode: "200"}}}
+                """,
+        ])
+        defer { Task { await gateway.stop() } }
+        let port = gateway.port
+        let injected = await Self.call(port, "GET", "/prod/items?id=1%27%20OR%20%271%27%3D%271")
+        #expect(injected?.status == 403)
+        #expect(injected?.text == #"{"message": "Forbidden"}"#)
+        let body = try gateway.client().request("POST", "/prod/items", body: #"{"q": "x'; DROP TABLE users; --"}"#)
+        #expect(body.status == 403)
+        let watched = await Self.call(port, "GET", "/prod/items?q=%3Cscript%3E")
+        #expect(watched?.status == 200, "a count rule does not block")
+        // The rate rule has counted 1 request (blocked ones stopped at the first rule); the 11th is over.
+        for _ in 0..<9 { #expect(await Self.call(port, "GET", "/prod/items")?.status == 200) }
+        #expect(await Self.call(port, "GET", "/prod/items")?.status == 403)
+        let metrics = await Self.call(gateway.adminPort!, "GET", "/metrics")?.text ?? ""
+        #expect(metrics.contains(#"portico_waf_matches_total{api="shop1",stage="prod",rule="sqli",action="block"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"rule="xss-watch",action="count"} 1"#))
+        #expect(metrics.contains(#"rule="flood",action="block"} 1"#))
+        try await Task.sleep(for: .milliseconds(300))
+        let log = (try? String(contentsOfFile: gateway.directory + "/access.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("403 blocked by the WAF rule 'sqli'"), "\(log)")
+    }
 }
 
 /// AWS_IAM methods and resource policies with botocore's signers, against the real binary:

@@ -212,13 +212,16 @@ public final class CompiledStage: Sendable {
     public let cors: CompiledCORS?
     /// REST APIs: the resource policy (`x-amazon-apigateway-policy`).
     public let resourcePolicy: PolicyDocument?
+    /// WAF-style rules in front of the stage (its canary shares them).
+    public let waf: CompiledWAF?
 
     init(
         apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
         routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false,
         gatewayResponses: CustomGatewayResponses? = nil, apiKeySource: APIKeySource = .header,
-        cors: CompiledCORS? = nil, resourcePolicy: PolicyDocument? = nil
+        cors: CompiledCORS? = nil, resourcePolicy: PolicyDocument? = nil, waf: CompiledWAF? = nil
     ) {
+        self.waf = waf
         self.cors = cors
         self.resourcePolicy = resourcePolicy
         self.apiKeySource = apiKeySource

@@ -98,7 +98,8 @@ public struct Compiler {
             routes: builder.build(), routeList: routes, canary: canary, canaryShare: canaryShare, isCanary: isCanary,
             gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location),
             apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header,
-            cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api)
+            cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api),
+            waf: stage.waf.map(CompiledWAF.init)
         )
     }
 

@@ -18,7 +18,7 @@ final class Exchange {
         /// Waiting for a Lambda authorizer or an issuer's keys; the body is collected meanwhile.
         case authorizing
         /// AWS_IAM: the body is collected for the signature's payload hash, then the request is decided again.
-        case authenticating(HTTPRequestHead)
+        case collectingBody(HTTPRequestHead)
         /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
         case forwardTemplated(HTTPPlan, UpstreamRequest)
         /// A request validator checks the body: collected, validated, then the decision goes on.

@@ -158,8 +158,8 @@ final class RequestDriver: UpstreamOwner {
                 if expectsContinue { wire.writeContinue() }
                 fetchKeys(call, issuer: issuer, refresh: refresh, exchange: exchange, head: Self.ownedHead(head, version: version))
             }
-        case .authenticate:
-            exchange.action = .authenticating(Self.ownedHead(head, version: version))
+        case .collectBody:
+            exchange.action = .collectingBody(Self.ownedHead(head, version: version))
             exchange.accept = head.field("accept")
             if expectsContinue { wire.writeContinue() }
         }
@@ -182,7 +182,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing, .authenticating, .mock, .forwardTemplated, .validating:
+        case .function, .authorizing, .collectingBody, .mock, .forwardTemplated, .validating:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -222,7 +222,7 @@ final class RequestDriver: UpstreamOwner {
             validateBody(exchange, schema: schema, then: next)
             return
         }
-        if case .authenticating(let head) = exchange.action {
+        if case .collectingBody(let head) = exchange.action {
             // The body is in: the signature's payload hash can be checked now.
             let (path, query) = Pipeline.splitTarget(head.uri)
             var routed = exchange.routed
@@ -230,7 +230,7 @@ final class RequestDriver: UpstreamOwner {
                 head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
                 forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
                 epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, nowNanos: state.uptimeNanos,
-                signedBody: Array(exchange.collectedBody.readableBytesView))
+                collectedBody: Array(exchange.collectedBody.readableBytesView))
             exchange.routed = routed
             exchange.contentType = head.headers.first(name: "content-type")
             proceed(decision, exchange: exchange)
@@ -439,7 +439,7 @@ final class RequestDriver: UpstreamOwner {
         case .validate(let schema, let next):
             exchange.action = .validating(schema, next)
             if exchange.requestComplete { validateBody(exchange, schema: schema, then: next) }
-        case .authorize, .verifyToken, .authenticate:
+        case .authorize, .verifyToken, .collectBody:
             exchange.errorMessage = "the request was authorized twice"
             writeError(.authorizerFailure, exchange: exchange)
         }
@@ -894,6 +894,7 @@ final class RequestDriver: UpstreamOwner {
     }
 
     private func writeError(_ error: GatewayError, exchange: Exchange, message: String? = nil, validationErrors: String = "") {
+        if error == .wafFiltered, let rule = exchange.routed.wafBlockedBy { exchange.errorMessage = "blocked by the WAF rule '\(rule)'" }
         if exchange.errorMessage.isEmpty { exchange.errorMessage = message ?? error.shape(for: exchange.routed.apiType).message }
         switch error {
         case .requestTooLarge, .requestHeadersTooLarge, .badRequest:
@@ -1051,6 +1052,9 @@ final class RequestDriver: UpstreamOwner {
 
     private func record(_ exchange: Exchange) {
         let elapsedNanos = NIODeadline.now().uptimeNanoseconds - exchange.startNanos
+        if exchange.routed.wafBlockedBy != nil || !exchange.routed.wafCounted.isEmpty {
+            state.metrics.recordWAF(api: exchange.routed.apiID, stage: exchange.routed.stage, blockedBy: exchange.routed.wafBlockedBy, counted: exchange.routed.wafCounted)
+        }
         let integrationMillis = exchange.integrationLatencyNanos.map { Double($0) / 1_000_000 }
         state.metrics.record(
             route: exchange.routed.route,

@@ -77,6 +77,30 @@ final class GatewayMetrics {
         routeCells.removeAll()
     }
 
+    /// WAF rule matches by api, stage, rule and action (`block`, `count`), this loop's.
+    var wafMatches: [WAFKey: Int] = [:]
+
+    struct WAFKey: Hashable, Sendable {
+        var api: String
+        var stage: String
+        var rule: String
+        var action: String
+    }
+
+    func recordWAF(api: String, stage: String, blockedBy: String?, counted: [String]) {
+        for rule in counted { wafMatches[WAFKey(api: api, stage: stage, rule: rule, action: "count"), default: 0] += 1 }
+        if let blockedBy { wafMatches[WAFKey(api: api, stage: stage, rule: blockedBy, action: "block"), default: 0] += 1 }
+    }
+
+    static func renderWAF(_ matches: [WAFKey: Int]) -> String {
+        guard !matches.isEmpty else { return "" }
+        var out = "# HELP portico_waf_matches_total Requests a WAF rule blocked or counted.\n# TYPE portico_waf_matches_total counter\n"
+        for (key, count) in matches.sorted(by: { ($0.key.api, $0.key.stage, $0.key.rule, $0.key.action) < ($1.key.api, $1.key.stage, $1.key.rule, $1.key.action) }) {
+            out += "portico_waf_matches_total{api=\"\(escape(key.api))\",stage=\"\(escape(key.stage))\",rule=\"\(escape(key.rule))\",action=\"\(key.action)\"} \(count)\n"
+        }
+        return out
+    }
+
     func record(route: CompiledRoute?, labels: () -> Labels, status: Int, latencyMillis: Double, integrationMillis: Double?, cacheHit: Bool? = nil) {
         if let route {
             let key = ObjectIdentifier(route)

@@ -78,7 +78,7 @@ public struct PipelineTestInvoker: TestInvoker {
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
         case .validate, .cached:
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
-        case .authorize, .verifyToken, .authenticate:
+        case .authorize, .verifyToken, .collectBody:
             log.append("Authorization is skipped by test invocations, as AWS's console does")
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
         case .mock(let plan, let seed, let contentType, let accept):

@@ -61,7 +61,7 @@ import Testing
         var generator = RequestIDGenerator()
         return Pipeline.decide(
             head: head, path: path, query: query, requestID: generator.make(), sourceIP: sourceIP, forwarded: ForwardedInfo(proto: "http", port: 80),
-            gateway: gateway, routed: &routed, epochMillis: at * 1000, signedBody: body.isEmpty ? nil : body)
+            gateway: gateway, routed: &routed, epochMillis: at * 1000, collectedBody: body.isEmpty ? nil : body)
     }
 
     func message(_ decision: Pipeline.Decision) -> (GatewayError, String)? {
@@ -114,8 +114,8 @@ import Testing
         var generator = RequestIDGenerator()
         // Without the body the filter waits for it; with a changed byte it refuses.
         let first = Pipeline.decide(head: head, path: "/prod/pets", query: "", requestID: generator.make(), sourceIP: "1.1.1.1", forwarded: ForwardedInfo(proto: "http", port: 80), gateway: gateway, routed: &routed, epochMillis: now * 1000)
-        guard case .authenticate = first else { return first }
-        return Pipeline.decide(head: head, path: "/prod/pets", query: "", requestID: generator.make(), sourceIP: "1.1.1.1", forwarded: ForwardedInfo(proto: "http", port: 80), gateway: gateway, routed: &routed, epochMillis: now * 1000, signedBody: Array(#"{"amount":9}"#.utf8))
+        guard case .collectBody = first else { return first }
+        return Pipeline.decide(head: head, path: "/prod/pets", query: "", requestID: generator.make(), sourceIP: "1.1.1.1", forwarded: ForwardedInfo(proto: "http", port: 80), gateway: gateway, routed: &routed, epochMillis: now * 1000, collectedBody: Array(#"{"amount":9}"#.utf8))
     }
 
     @Test func identityPoliciesLimitWhatAPrincipalInvokes() throws {
