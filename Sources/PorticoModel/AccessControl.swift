@@ -63,8 +63,8 @@ public struct IAMCredential: Sendable, Hashable {
 
     /// The account in the principal's ARN (`arn:aws:iam::ACCOUNT:…`).
     public var accountID: String {
-        let parts = principalARN.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count > 4 ? String(parts[4]) : ""
+        let parts = principalARN.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 5, omittingEmptySubsequences: false)
+        return parts.count > 4 ? String(Substring(parts[4])) : ""
     }
 }
 

@@ -82,7 +82,7 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil, tokens: (any TokenVerifier)? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -171,7 +171,8 @@ public enum Pipeline {
             if authorization?.iam == nil {
                 switch IAMFilter.check(
                     head: head, path: path, query: query, body: collectedBody ?? (head.hasBody ? nil : []), credentials: gateway.iamCredentials,
-                    methodARN: methodARN, nowSeconds: epochMillis / 1000) {
+                    methodARN: methodARN, nowSeconds: epochMillis / 1000, keys: gateway.signingKeys,
+                    verdicts: gateway.signedRequests) {
                 case .verified(let result): authorization = result
                 case .needsBody: return .collectBody
                 case .refused(let error, let message): return .reject(error, message: message, validationErrors: "")
@@ -192,7 +193,18 @@ public enum Pipeline {
                 routed.challengeFields = refusal.headers
                 return .fail(refusal.error)
             }
-            return .verifyToken(TokenCall(authorizer: token, token: value, scopes: access.scopes))
+            let call = TokenCall(authorizer: token, token: value, scopes: access.scopes)
+            guard let tokens else { return .verifyToken(call) }
+            switch tokens.verify(call) {
+            case .accepted(let result):
+                authorization = result
+            case .refused(let failure):
+                let refusal = token.refusal(failure)
+                routed.challengeFields = refusal.headers
+                return refusal.message.map { .reject(refusal.error, message: $0, validationErrors: "") } ?? .fail(refusal.error)
+            case .needsKeys:
+                return .verifyToken(call)
+            }
         }
         if let authorizer = match.route.authorizer, authorization == nil {
             switch AuthorizerFilter.prepare(authorizer, head: head, match: match, stage: stage, apiPath: apiPath, query: query, context: context()) {
@@ -234,7 +246,7 @@ public enum Pipeline {
             let next = decide(
                 head: head, path: path, query: query, requestID: requestID, sourceIP: sourceIP, forwarded: forwarded,
                 gateway: gateway, routed: &routed, epochMillis: epochMillis, protocolName: protocolName,
-                authorization: authorization, bodyValidated: true, nowNanos: nowNanos)
+                authorization: authorization, bodyValidated: true, nowNanos: nowNanos, tokens: tokens)
             return .validate(bodySchema, then: next)
         }
 

@@ -22,8 +22,10 @@ public final class CompiledGateway: Sendable {
     public let keys: KeyRing
     /// Answer metered requests with `RateLimit` / `RateLimit-Policy`.
     public let rateLimitHeaders: Bool
-    /// IAM credentials by access key id, for `AWS_IAM` methods.
+    /// IAM credentials by access key id, for `AWS_IAM` methods, and their derived signing keys.
     public let iamCredentials: [String: IAMCredential]
+    public let signingKeys = SigningKeyCache()
+    public let signedRequests = SignedRequestCache()
     /// Where token issuers' keys come from, by issuer, when not from discovery.
     public let jwksSources: [String: JWKSSource]
 

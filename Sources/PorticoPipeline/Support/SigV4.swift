@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 /// AWS Signature Version 4 verification, from the request as received: the `Authorization`
 /// header form and the presigned query form. Pure: the caller supplies the secret for the access
@@ -14,11 +15,14 @@ public struct SigV4: Sendable {
         public var headers: [(name: String, value: String)]
         public var body: [UInt8]
 
+        /// Header names are kept in lower case, as the canonical request writes them.
         public init(method: String, rawPath: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8]) {
             self.method = method
             self.rawPath = rawPath
             self.rawQuery = rawQuery
-            self.headers = headers
+            self.headers = headers.map { header in
+                header.name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? (header.name.lowercased(), header.value) : header
+            }
             self.body = body
         }
     }
@@ -54,12 +58,20 @@ public struct SigV4: Sendable {
     public static func credential(of request: Request) throws(Failure) -> Credential {
         if let authorization = header(request.headers, "authorization") {
             guard authorization.hasPrefix("AWS4-HMAC-SHA256 ") else { throw .malformed("Authorization header requires the AWS4-HMAC-SHA256 algorithm") }
-            var fields: [String: String] = [:]
-            for part in authorization.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
-                let pair = part.trimmingSpaces().split(separator: "=", maxSplits: 1)
-                if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+            // Split on bytes: the header is ASCII, and Character-wise splitting costs microseconds here.
+            var credential: String?, signed: String?, signature: String?
+            for part in authorization.utf8.dropFirst("AWS4-HMAC-SHA256 ".utf8.count).split(separator: UInt8(ascii: ",")) {
+                let field = part.drop { $0 == UInt8(ascii: " ") }
+                guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                let value = String(Substring(field[field.index(after: equals)...]))
+                switch String(Substring(field[..<equals])) {
+                case "Credential": credential = value
+                case "SignedHeaders": signed = value
+                case "Signature": signature = value
+                default: break
+                }
             }
-            guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
+            guard let credential, let signed, let signature else {
                 throw .malformed("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters")
             }
             guard let amzDate = header(request.headers, "x-amz-date") ?? header(request.headers, "date") else {
@@ -81,11 +93,11 @@ public struct SigV4: Sendable {
     }
 
     private static func parse(credential: String, amzDate: String, signedHeaders: String, signature: String, presigned: Bool, expires: Int?) throws(Failure) -> Credential {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(Substring($0)) }
         guard parts.count == 5, parts[4] == "aws4_request" else { throw .malformed("Credential should be scoped to a valid region, service and aws4_request") }
         return Credential(
             accessKey: parts[0], date: parts[1], region: parts[2], service: parts[3], amzDate: amzDate,
-            signedHeaders: signedHeaders.split(separator: ";").map { $0.lowercased() }, signature: signature.lowercased(),
+            signedHeaders: signedHeaders.utf8.split(separator: UInt8(ascii: ";")).map { String(Substring($0)).lowercased() }, signature: signature.lowercased(),
             presigned: presigned, expiresSeconds: expires
         )
     }
@@ -94,7 +106,13 @@ public struct SigV4: Sendable {
     /// `now` is seconds since the epoch; `maxSkew` seconds either side of the signed date (AWS: 300
     /// for execute-api, 900 for the management API).
     public static func verify(_ request: Request, secret: (String) -> String?, now: Int64, maxSkew: Int64) throws(Failure) -> Credential {
-        let credential = try credential(of: request)
+        try verify(request, credential: try credential(of: request), secret: secret, now: now, maxSkew: maxSkew)
+    }
+
+    /// Verifies a signature whose credential was read already.
+    public static func verify(
+        _ request: Request, credential: Credential, secret: (String) -> String?, now: Int64, maxSkew: Int64, keys: SigningKeyCache? = nil
+    ) throws(Failure) -> Credential {
         guard let key = secret(credential.accessKey) else { throw .unknownAccessKey }
         guard let signedAt = epochSeconds(amzDate: credential.amzDate) else { throw .malformed("X-Amz-Date must be in the form yyyyMMdd'T'HHmmss'Z'") }
         if credential.presigned {
@@ -105,19 +123,25 @@ public struct SigV4: Sendable {
         } else if abs(now - signedAt) > maxSkew {
             throw .expired(signed: credential.amzDate, now: amzDate(now))
         }
-        let expected = signature(for: request, credential: credential, secretKey: key)
+        let expected = signature(for: request, credential: credential, secretKey: key, keys: keys)
         guard constantTimeEquals(expected, credential.signature) else { throw .mismatch }
         return credential
     }
 
     /// The signature the request should carry, as AWS computes it.
-    public static func signature(for request: Request, credential: Credential, secretKey: String) -> String {
+    public static func signature(for request: Request, credential: Credential, secretKey: String, keys: SigningKeyCache? = nil) -> String {
         let stringToSign = stringToSign(canonicalRequest(request, credential: credential), credential: credential)
+        let key = keys?.key(secretKey: secretKey, credential: credential) ?? signingKey(secretKey: secretKey, credential: credential)
+        return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    }
+
+    /// The key of a day, region and service: four HMACs from the secret.
+    static func signingKey(secretKey: String, credential: Credential) -> SymmetricKey {
         var key = SymmetricKey(data: Array(("AWS4" + secretKey).utf8))
         for part in [credential.date, credential.region, credential.service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        return key
     }
 
     /// Algorithm, date, scope and the canonical request's hash, one per line.
@@ -130,7 +154,7 @@ public struct SigV4: Sendable {
     public static func sign(_ request: Request, accessKey: String, secretKey: String, region: String, service: String, now: Int64) -> [(name: String, value: String)] {
         let amzDate = amzDate(now)
         var signed = request
-        signed.headers.append(("X-Amz-Date", amzDate))
+        signed.headers.append(("x-amz-date", amzDate))
         let names = Set(signed.headers.map { $0.name.lowercased() }).sorted()
         let credential = Credential(
             accessKey: accessKey, date: String(amzDate.prefix(8)), region: region, service: service, amzDate: amzDate,
@@ -150,7 +174,7 @@ public struct SigV4: Sendable {
         let canonicalQuery = query.map { (encode($0.0), encode($0.1)) }.sorted { $0 < $1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
         var headerLines = ""
         for name in credential.signedHeaders {
-            let values = request.headers.filter { $0.name.lowercased() == name }.map { collapse($0.value) }
+            let values = request.headers.filter { $0.name == name }.map { collapse($0.value) }
             headerLines += "\(name):\(values.joined(separator: ","))\n"
         }
         let payload: String
@@ -178,23 +202,23 @@ public struct SigV4: Sendable {
         return encode(path, keepSlash: true)
     }
 
+    static let upperHexDigits = Array("0123456789ABCDEF".utf8)
+
     static func encode(_ text: String, keepSlash: Bool = false) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             case UInt8(ascii: "/") where keepSlash:
-                out += "/"
+                out.append(byte)
             default:
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
-                out += "%"
-                out.unicodeScalars.append(digits[Int(byte >> 4)])
-                out.unicodeScalars.append(digits[Int(byte & 0x0F)])
+                out += [UInt8(ascii: "%"), upperHexDigits[Int(byte >> 4)], upperHexDigits[Int(byte & 0x0F)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodedQuery(_ raw: String) -> [(String, String)] {
@@ -224,7 +248,7 @@ public struct SigV4: Sendable {
     }
 
     static func header(_ headers: [(name: String, value: String)], _ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name }?.value
+        headers.first { $0.name == name }?.value
     }
 
     /// Trims and collapses runs of spaces, as the canonical header form requires.
@@ -232,14 +256,16 @@ public struct SigV4: Sendable {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".unicodeScalars)
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
         for byte in digest {
-            out.unicodeScalars.append(digits[Int(byte >> 4)])
-            out.unicodeScalars.append(digits[Int(byte & 0x0F)])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
@@ -262,5 +288,26 @@ public struct SigV4: Sendable {
 
     public static func amzDate(_ seconds: Int64) -> String {
         CivilTime.amzDate(seconds)
+    }
+}
+
+/// Signing keys by access key, day, region and service: they change once a day, so a verifier
+/// derives each once. Shared by the event loops; only AWS_IAM routes touch its lock.
+public final class SigningKeyCache: Sendable {
+    /// swift-crypto's keys are immutable values it does not mark Sendable.
+    private struct Key: @unchecked Sendable { let value: SymmetricKey }
+    private let keys = Mutex<[String: Key]>([:])
+
+    public init() {}
+
+    func key(secretKey: String, credential: SigV4.Credential) -> SymmetricKey {
+        let name = credential.accessKey + "/" + credential.scope
+        if let known = keys.withLock({ $0[name] }) { return known.value }
+        let derived = Key(value: SigV4.signingKey(secretKey: secretKey, credential: credential))
+        keys.withLock { keys in
+            if keys.count >= 1_000 { keys.removeAll() }
+            keys[name] = derived
+        }
+        return derived.value
     }
 }

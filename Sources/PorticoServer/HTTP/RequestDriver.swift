@@ -78,7 +78,7 @@ final class RequestDriver: UpstreamOwner {
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: gateway, routed: &routed,
-            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos
+            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, tokens: state
         )
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
@@ -152,11 +152,11 @@ final class RequestDriver: UpstreamOwner {
                 begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
             case .refused(let failure):
                 refuseToken(failure, call: call, exchange: exchange)
-            case .needsKeys(let issuer, let refresh):
+            case .needsKeys:
                 exchange.action = .authorizing
                 exchange.accept = head.field("accept")
                 if expectsContinue { wire.writeContinue() }
-                fetchKeys(call, issuer: issuer, refresh: refresh, exchange: exchange, head: Self.ownedHead(head, version: version))
+                checkTokenLater(call, exchange: exchange, head: Self.ownedHead(head, version: version))
             }
         case .collectBody:
             exchange.action = .collectingBody(Self.ownedHead(head, version: version))
@@ -230,9 +230,15 @@ final class RequestDriver: UpstreamOwner {
                 head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
                 forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
                 epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, nowNanos: state.uptimeNanos,
-                collectedBody: Array(exchange.collectedBody.readableBytesView))
+                collectedBody: Array(exchange.collectedBody.readableBytesView), tokens: state)
             exchange.routed = routed
             exchange.contentType = head.headers.first(name: "content-type")
+            if case .verifyToken(let call) = decision {
+                // The issuer's keys are to be fetched first.
+                exchange.action = .authorizing
+                checkTokenLater(call, exchange: exchange, head: head)
+                return
+            }
             proceed(decision, exchange: exchange)
             return
         }
@@ -451,6 +457,15 @@ final class RequestDriver: UpstreamOwner {
         let now = Double(state.now()) / 1000
         let store = state.tokenKeys
         return TokenCheck.run(call, keys: { store.keys(for: $0, nowSeconds: now) }, cache: &state.tokenVerdicts, nowSeconds: now, keysRefreshed: keysRefreshed)
+    }
+
+    /// Checks a token whose issuer's keys may have to be fetched first.
+    private func checkTokenLater(_ call: TokenCall, exchange: Exchange, head: HTTPRequestHead) {
+        switch tokenOutcome(call, keysRefreshed: false) {
+        case .accepted(let result): decideAgain(with: result, exchange: exchange, head: head)
+        case .refused(let failure): refuseToken(failure, call: call, exchange: exchange)
+        case .needsKeys(let issuer, let refresh): fetchKeys(call, issuer: issuer, refresh: refresh, exchange: exchange, head: head)
+        }
     }
 
     /// Fetches the issuer's keys off the loop, then checks the token again.

@@ -106,3 +106,12 @@ final class LoopState: @unchecked Sendable {
         for handler in connections.values { handler.drain() }
     }
 }
+
+extension LoopState: TokenVerifier {
+    /// A token's cached verdict, or its check with the keys known now (`needsKeys` otherwise).
+    func verify(_ call: TokenCall) -> TokenCheck.Outcome {
+        let nowSeconds = Double(now()) / 1000
+        let store = tokenKeys
+        return TokenCheck.run(call, keys: { store.keys(for: $0, nowSeconds: nowSeconds) }, cache: &tokenVerdicts, nowSeconds: nowSeconds)
+    }
+}

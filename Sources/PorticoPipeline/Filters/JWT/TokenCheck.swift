@@ -66,3 +66,9 @@ public enum TokenCheck {
         return .accepted(verdict.result(scopes: call.scopes))
     }
 }
+
+/// Checks tokens with what the caller holds (a loop's verdicts, the issuers' keys it knows), so a
+/// cached verdict lets the request go on at once; only a key fetch waits.
+public protocol TokenVerifier: AnyObject {
+    func verify(_ call: TokenCall) -> TokenCheck.Outcome
+}

@@ -62,4 +62,32 @@ import Testing
         #expect(diagnostics.contains { $0.message.contains("allowCredentials cannot be true") })
         #expect(diagnostics.contains { $0.message.contains("maxAge must be between") })
     }
+
+    /// REST APIs answer preflights with an OPTIONS method whose MOCK integration sets the headers.
+    @Test func restOptionsMockPattern() throws {
+        let gateway = try compileAPI("""
+            openapi: 3.0.1
+            info: {title: t, version: "1"}
+            paths:
+              /pets:
+                options:
+                  responses: {"200": {description: ok}}
+                  x-amazon-apigateway-integration:
+                    type: mock
+                    requestTemplates: {application/json: '{"statusCode": 200}'}
+                    responses:
+                      default:
+                        statusCode: "200"
+                        responseParameters:
+                          method.response.header.Access-Control-Allow-Origin: "'https://app.example.com'"
+                          method.response.header.Access-Control-Allow-Methods: "'GET,OPTIONS'"
+                          method.response.header.Access-Control-Allow-Headers: "'Content-Type,Authorization'"
+            """)
+        let (decision, _) = decide(gateway, .OPTIONS, "/prod/pets", headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET")])
+        guard case .respond(let response) = decision else { Issue.record("\(decision)"); return }
+        #expect(response.status == .ok)
+        let fields = Dictionary(response.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { first, _ in first })
+        #expect(fields["access-control-allow-origin"] == "https://app.example.com")
+        #expect(fields["access-control-allow-methods"] == "GET,OPTIONS")
+    }
 }

@@ -139,3 +139,45 @@ import Testing
         #expect(call.token == "abc.def.ghi" && call.scopes == ["pets/read"])
     }
 }
+
+/// What functions see of a token or a signature: payload 2.0's `authorizer.jwt` and `authorizer.iam`,
+/// payload 1.0's `authorizer.claims` and `identity`.
+@Suite struct AuthorizedEventTests {
+    static func event(_ gateway: CompiledGateway, _ uri: String, _ authorization: AuthorizerResult) throws -> [String: JSONValue] {
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)
+        head.headers.add(name: "host", value: "api1.execute-api.localhost")
+        let (path, query) = Pipeline.splitTarget(uri)
+        var routed = Pipeline.Routed(apiType: .rest)
+        var generator = RequestIDGenerator()
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: generator.make(), sourceIP: "10.0.0.1", forwarded: ForwardedInfo(proto: "http", port: 80),
+            gateway: gateway, routed: &routed, authorization: authorization)
+        guard case .invoke(_, let event?, _) = decision else { throw TestFailure("\(decision)") }
+        return try #require(JSONValue.parse(event.json(body: .init())).objectValue)
+    }
+
+    static let verdict = TokenVerdict(
+        claims: ["sub": "alice", "exp": .number(1_900_000_000), "aud": .array(["a", "b"]), "email_verified": .bool(true)],
+        scopes: ["pets/read"], tokenUse: nil, expiresAtSeconds: 1_900_000_000)
+
+    @Test func payload2CarriesJWTClaimsAsStrings() throws {
+        let fields = try Self.event(try FunctionTests.gateway(type: .http, version: "2.0"), "/items/1", Self.verdict.result(scopes: ["pets/read"]))
+        let jwt = fields["requestContext"]?["authorizer"]?["jwt"]
+        #expect(jwt?["claims"] == .object(["sub": "alice", "exp": "1900000000", "aud": "[a b]", "email_verified": "true"]))
+        #expect(jwt?["scopes"] == .array(["pets/read"]))
+    }
+
+    @Test func payload1CarriesClaimsAndIAMIdentity() throws {
+        let gateway = try FunctionTests.gateway()
+        let claims = try Self.event(gateway, "/prod/items/1", Self.verdict.result(scopes: []))
+        #expect(claims["requestContext"]?["authorizer"]?["claims"]?["sub"] == "alice")
+        var signed = AuthorizerResult(principalID: nil, statements: [], isAuthorized: true, context: [:], usageIdentifierKey: nil)
+        signed.iam = IAMIdentity(accessKey: "AKID", accountID: "123456789012", caller: "alice", userARN: "arn:aws:iam::123456789012:user/alice")
+        let identity = try Self.event(gateway, "/prod/items/1", signed)["requestContext"]?["identity"]
+        #expect(identity?["userArn"] == "arn:aws:iam::123456789012:user/alice")
+        #expect(identity?["accessKey"] == "AKID")
+        #expect(identity?["accountId"] == "123456789012")
+        let http = try Self.event(try FunctionTests.gateway(type: .http, version: "2.0"), "/items/1", signed)
+        #expect(http["requestContext"]?["authorizer"]?["iam"]?["userArn"] == "arn:aws:iam::123456789012:user/alice")
+    }
+}
