@@ -142,6 +142,7 @@ enum DeployedAPIs {
                 let chain = tls["certificateChain"]?.stringValue ?? ""
                 custom.certificate = CustomDomain.Certificate(chainPEM: chain.isEmpty ? body : body + "\n" + chain, privateKeyPEM: key)
             }
+            custom.truststorePEM = truststore(domain.object["mutualTlsAuthentication"])
             domains.append(custom)
         }
         for domain in state.v2DomainNames.values {
@@ -150,13 +151,26 @@ enum DeployedAPIs {
                 guard let api = mapping["apiId"]?.stringValue, let stage = mapping["stage"]?.stringValue else { return nil }
                 return .init(basePath: mapping["apiMappingKey"]?.stringValue ?? "", apiID: api, stage: stage)
             }
+            let truststore = truststore(domain.object["mutualTlsAuthentication"])
             if let index = domains.firstIndex(where: { $0.name == name.lowercased() }) {
                 domains[index].mappings += mappings
+                domains[index].truststorePEM = domains[index].truststorePEM ?? truststore
             } else {
-                domains.append(CustomDomain(name: name.lowercased(), mappings: mappings))
+                var custom = CustomDomain(name: name.lowercased(), mappings: mappings)
+                custom.truststorePEM = truststore
+                domains.append(custom)
             }
         }
         return domains
+    }
+
+    /// `mutualTlsAuthentication.truststoreUri`: Portico reads `file://` URIs and paths (it has no S3).
+    /// A truststore that cannot be read is empty: the domain then admits no client, rather than all.
+    static func truststore(_ settings: JSONValue?) -> String? {
+        guard let uri = settings?["truststoreUri"]?.stringValue, !uri.isEmpty else { return nil }
+        let path = uri.hasPrefix("file://") ? String(uri.dropFirst("file://".count)) : uri
+        guard path.hasPrefix("/"), let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
+        return text
     }
 
     /// CreateAuthorizer (REST): TOKEN and REQUEST Lambda authorizers and COGNITO_USER_POOLS, named by their id.

@@ -282,7 +282,10 @@ public struct ProjectReader {
                 return nil
             }
             listener.tls = TLSConfig(certificateFile: resolve(certificate), keyFile: resolve(key))
-            for file in [listener.tls!.certificateFile, listener.tls!.keyFile] where !FileManager.default.fileExists(atPath: file) {
+            // Mutual TLS: clients must present a certificate that chains to one of these CAs.
+            listener.tls!.truststoreFile = sink.string(tls["truststore"], "tls.truststore").map(resolve)
+            for file in [listener.tls!.certificateFile, listener.tls!.keyFile] + (listener.tls!.truststoreFile.map { [$0] } ?? [])
+            where !FileManager.default.fileExists(atPath: file) {
                 sink.error("no such file: \(file)", at: tls)
             }
         }

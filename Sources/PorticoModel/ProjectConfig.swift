@@ -65,10 +65,13 @@ public struct TLSConfig: Sendable, Hashable {
     public var certificateFile: String
     /// PEM private key file.
     public var keyFile: String
+    /// Mutual TLS: a PEM file of CA certificates that clients' certificates must chain to.
+    public var truststoreFile: String?
 
-    public init(certificateFile: String, keyFile: String) {
+    public init(certificateFile: String, keyFile: String, truststoreFile: String? = nil) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
+        self.truststoreFile = truststoreFile
     }
 }
 
@@ -177,6 +180,10 @@ public struct CustomDomain: Sendable, Hashable {
     public var mappings: [Mapping]
     /// Served by SNI on TLS listeners when a client asks for this name.
     public var certificate: Certificate?
+    /// Mutual TLS (`mutualTlsAuthentication`): the truststore's CA certificates, PEM. Clients that
+    /// ask for this name by SNI must present a certificate that chains to one of them. An empty
+    /// truststore (one that could not be read) lets no client in.
+    public var truststorePEM: String?
 
     public struct Certificate: Sendable, Hashable {
         /// The certificate then its chain, PEM.

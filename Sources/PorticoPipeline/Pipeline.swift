@@ -155,6 +155,7 @@ public enum Pipeline {
                 sourceIP: sourceIP, protocolName: protocolName, epochMillis: epochMillis,
                 domainName: String(host.split(separator: ":").first ?? Substring(host))
             )
+            facts.clientCertificate = forwarded.clientCertificate
             if let keyID = routed.apiKeyID {
                 facts.apiKeyID = keyID
                 facts.apiKey = stage.apiKeySource == .authorizer ? authorization?.usageIdentifierKey : head.field("x-api-key")

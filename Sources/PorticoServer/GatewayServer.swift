@@ -41,6 +41,11 @@ public final class GatewayServer: Sendable {
         var key: NIOSSLPrivateKeySource
     }
 
+    /// Custom domains with mutual TLS: their truststores' CA certificates, by host name, and the
+    /// TLS contexts built from them per listener (cleared when the domains change).
+    private let truststores = NIOLockedValueBox<[String: [NIOSSLCertificate]]>([:])
+    private let mutualContexts = NIOLockedValueBox<[String: NIOSSLContext]>([:])
+
     /// `managementOnDataPlane`: development mode, where one port serves management calls and APIs.
     public init(
         config: ProjectConfig, gateway: CompiledGateway, logger: Logger, group: MultiThreadedEventLoopGroup? = nil,
@@ -90,7 +95,52 @@ public final class GatewayServer: Sendable {
             }
         }
         sniCertificates.withLockedValue { $0 = next }
+        var stores: [String: [NIOSSLCertificate]] = [:]
+        for (name, pem) in gateway.domainTruststores {
+            // A truststore that does not parse admits nobody (an empty list), not everybody.
+            stores[name] = (try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))) ?? []
+            if stores[name]!.isEmpty { logger.error("the truststore of domain \(name) holds no usable CA certificate: no client can connect to it") }
+        }
+        if stores != truststores.withLockedValue({ $0 }) {
+            truststores.withLockedValue { $0 = stores }
+            mutualContexts.withLockedValue { $0.removeAll() }
+        }
     }
+
+    /// The TLS context for a custom domain with mutual TLS, on a listener: the domain's certificate
+    /// (or the listener's), and client certificates required to chain to the domain's truststore.
+    func mutualTLSContext(for name: String, listener: TLSConfig, http2: Bool) -> NIOSSLContext? {
+        guard let roots = truststores.withLockedValue({ $0[name] }) else { return nil }
+        let key = "\(listener.certificateFile)|\(http2)|\(name)"
+        if let known = mutualContexts.withLockedValue({ $0[key] }) { return known }
+        do {
+            var configuration: TLSConfiguration
+            if let domain = sniCertificates.withLockedValue({ $0[name] }) {
+                configuration = TLSConfiguration.makeServerConfiguration(certificateChain: domain.chain, privateKey: domain.key)
+            } else {
+                let chain = try NIOSSLCertificate.fromPEMFile(listener.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+                configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: listener.keyFile, format: .pem)))
+            }
+            Self.requireClientCertificates(&configuration, roots: .certificates(roots))
+            configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+            let context = try NIOSSLContext(configuration: configuration)
+            mutualContexts.withLockedValue { $0[key] = context }
+            return context
+        } catch {
+            logger.error("mutual TLS for domain \(name) cannot be set up: \(error)")
+            return nil
+        }
+    }
+
+    /// Client certificates required, verified against `roots` (no host name: clients have none).
+    /// BoringSSL checks the chain, the validity dates and that the certificate may authenticate a client.
+    static func requireClientCertificates(_ configuration: inout TLSConfiguration, roots: NIOSSLTrustRoots) {
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.trustRoots = roots
+        configuration.sendCANameList = true
+    }
+
+    var hasMutualTLSDomains: Bool { !truststores.withLockedValue { $0.isEmpty } }
 
     /// Binds every listener; returns when all accept connections.
     public func start() async throws {
@@ -129,10 +179,15 @@ public final class GatewayServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
+            .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let state = states.state(for: channel.eventLoop)
-                    try ChannelSetup.configure(channel, state: state, limits: limits, tls: tls, http2: http2)
+                    // Custom domains with mutual TLS get their context by SNI.
+                    var mutualTLS: (@Sendable (String) -> NIOSSLContext?)?
+                    if tls != nil, let settings = listener.tls, hasMutualTLSDomains {
+                        mutualTLS = { [self] name in mutualTLSContext(for: name, listener: settings, http2: http2) }
+                    }
+                    try ChannelSetup.configure(channel, state: state, limits: limits, tls: tls, http2: http2, mutualTLS: mutualTLS)
                 }
             }
             .bind(host: listener.host, port: listener.port)
@@ -159,6 +214,7 @@ public final class GatewayServer: Sendable {
         let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         configuration.applicationProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        if let truststore = tls.truststoreFile { requireClientCertificates(&configuration, roots: .file(truststore)) }
         if let sni {
             configuration.sslContextCallback = { values, promise in
                 guard let name = values.serverHostname?.lowercased(), let certificate = sni.withLockedValue({ $0[name] }) else {

@@ -8,6 +8,9 @@ Each scenario starts its own Portico on a free loopback port and stops it; every
 import datetime
 import json
 import os
+import socket
+import ssl
+import subprocess
 import sys
 import tempfile
 import time
@@ -259,8 +262,82 @@ def authorizers_through_the_management_api():
         portico.stop()
 
 
+def custom_domain_mutual_tls():
+    """A custom domain with mutualTlsAuthentication (a file:// truststore): clients naming it by SNI
+    need a certificate from that CA; the certificate reaches $context.identity.clientCert."""
+    directory = tempfile.mkdtemp(prefix="portico-mtls-")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60, cwd=directory)
+
+    def self_signed(name, *extra):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                "-keyout", f"{name}.key", "-out", f"{name}.pem", *extra)
+
+    self_signed("localhost", "-addext", "subjectAltName=DNS:localhost")
+    self_signed("mtls.example.test", "-addext", "subjectAltName=DNS:mtls.example.test")
+    self_signed("e2e-ca", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    self_signed("rogue-client")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=e2e-client/O=Portico E2E",
+            "-keyout", "client.key", "-out", "client.csr")
+    with open(os.path.join(directory, "client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    openssl("x509", "-req", "-in", "client.csr", "-CA", "e2e-ca.pem", "-CAkey", "e2e-ca.key", "-CAcreateserial", "-days", "1",
+            "-extfile", "client.ext", "-out", "client.pem")
+    data_port, admin_port = free_port(), free_port()
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{port: {data_port}, tls: {{certificate: localhost.pem, key: localhost.key}}}}]
+admin: {{port: {admin_port}}}
+accessLog: {{enabled: false}}
+apis: []
+""")
+    portico = Portico(["serve", os.path.join(directory, "portico.yaml")], admin_port)
+    try:
+        apigw = client("apigateway", f"http://127.0.0.1:{admin_port}")
+        api = apigw.create_rest_api(name="mtls")
+        root = api["rootResourceId"]
+        apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.put_integration_response(restApiId=api["id"], resourceId=root, httpMethod="GET", statusCode="200",
+                                       responseTemplates={"application/json": '$context.identity.clientCert.subjectDN'})
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+        with open(os.path.join(directory, "mtls.example.test.pem")) as pem, open(os.path.join(directory, "mtls.example.test.key")) as key:
+            apigw.create_domain_name(domainName="mtls.example.test", certificateName="mtls", certificateBody=pem.read(), certificatePrivateKey=key.read(),
+                                     mutualTlsAuthentication={"truststoreUri": f"file://{directory}/e2e-ca.pem"})
+        apigw.create_base_path_mapping(domainName="mtls.example.test", restApiId=api["id"], stage="prod")
+
+        def get(server_name, certificate=None):
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            if certificate:
+                context.load_cert_chain(os.path.join(directory, certificate + ".pem"), os.path.join(directory, certificate + ".key"))
+            try:
+                with socket.create_connection(("127.0.0.1", data_port), timeout=10) as raw:
+                    with context.wrap_socket(raw, server_hostname=server_name) as tls:
+                        tls.sendall(f"GET {'/' if server_name != 'localhost' else '/prod'} HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n".encode())
+                        data = b""
+                        while chunk := tls.recv(65536):
+                            data += chunk
+                        return data
+            except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as error:
+                return error
+
+        answer = get("mtls.example.test", "client")
+        expect(isinstance(answer, bytes) and answer.startswith(b"HTTP/1.1 200") and b"CN=e2e-client" in answer,
+               f"a client certificate from the truststore's CA passes, and reaches the template: {answer!r:.300}")
+        for name, certificate in [("no certificate", None), ("a certificate from another CA", "rogue-client")]:
+            refused = get("mtls.example.test", certificate)
+            expect(not isinstance(refused, bytes) or not refused.startswith(b"HTTP/1.1 200"), f"{name} is refused at the handshake: {refused!r:.200}")
+        plain = get("localhost")
+        expect(isinstance(plain, bytes) and plain.startswith(b"HTTP/1.1 200"), f"names without mutual TLS need no certificate: {plain!r:.200}")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [iam_with_botocore_signers, resource_policy, authorizers_through_the_management_api]
+    scenarios = [iam_with_botocore_signers, resource_policy, authorizers_through_the_management_api, custom_domain_mutual_tls]
     failures = 0
     for scenario in scenarios:
         started = time.time()

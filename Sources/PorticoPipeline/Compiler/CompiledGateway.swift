@@ -16,6 +16,8 @@ public final class CompiledGateway: Sendable {
     private let domains: [String: [CompiledMapping]]
     /// Certificates of custom domains by lower-case host name, for SNI on TLS listeners.
     public let domainCertificates: [String: CustomDomain.Certificate]
+    /// Truststores of custom domains with mutual TLS, by lower-case host name.
+    public let domainTruststores: [String: String]
     /// The account-level throttle every request passes.
     public let accountThrottle: SharedTokenBucket?
     /// API keys with their usage plans.
@@ -73,6 +75,9 @@ public final class CompiledGateway: Sendable {
         var certificates: [String: CustomDomain.Certificate] = [:]
         for domain in domains { if let certificate = domain.certificate { certificates[domain.name.lowercased()] = certificate } }
         self.domainCertificates = certificates
+        var truststores: [String: String] = [:]
+        for domain in domains { if let pem = domain.truststorePEM { truststores[domain.name.lowercased()] = pem } }
+        self.domainTruststores = truststores
     }
 
     public enum Resolution: Sendable {

@@ -26,6 +26,8 @@ public struct FunctionEvent: Sendable {
         /// The API key the request was metered under (value and id), when the method requires one.
         public var apiKey: String?
         public var apiKeyID: String?
+        /// The mutual-TLS client certificate.
+        public var clientCertificate: ClientCertificate?
 
         public init(apiID: String, stage: String, requestID: String, extendedRequestID: String, sourceIP: String, protocolName: String, epochMillis: Int64, domainName: String) {
             self.apiID = apiID
@@ -108,6 +110,11 @@ public struct FunctionEvent: Sendable {
                 }
                 fields["requestContext"] = .object(requestContext)
             }
+            if let certificate = context.clientCertificate {
+                var requestContext = fields["requestContext"]!.objectValue!
+                requestContext["authentication"] = ["clientCert": certificate.json]
+                fields["requestContext"] = .object(requestContext)
+            }
             if !cookies.isEmpty { fields["cookies"] = .array(cookies) }
             if !queryJoined.isEmpty { fields["queryStringParameters"] = .object(queryJoined.mapValues { .string($0) }) }
             if !pathParameters.isEmpty { fields["pathParameters"] = .object(pathParameters) }
@@ -136,6 +143,7 @@ public struct FunctionEvent: Sendable {
             identity[name] = .null
         }
         if let key = context.apiKey { identity["apiKey"] = .string(key) }
+        if let certificate = context.clientCertificate { identity["clientCert"] = certificate.json }
         if let iam = authorizer?.iam {
             identity["accessKey"] = .string(iam.accessKey)
             identity["accountId"] = .string(iam.accountID)

@@ -313,10 +313,41 @@ public struct UpstreamRequest: Sendable {
 public struct ForwardedInfo: Sendable {
     public let proto: String
     public let port: Int
+    /// The client's certificate on a mutual-TLS connection (`$context.identity.clientCert`).
+    public var clientCertificate: ClientCertificate?
 
-    public init(proto: String, port: Int) {
+    public init(proto: String, port: Int, clientCertificate: ClientCertificate? = nil) {
         self.proto = proto
         self.port = port
+        self.clientCertificate = clientCertificate
+    }
+}
+
+/// A verified client certificate, as API Gateway describes it to integrations.
+public struct ClientCertificate: Sendable, Equatable {
+    public var pem: String
+    public var subjectDN: String
+    public var issuerDN: String
+    public var serialNumber: String
+    /// `May 28 12:30:02 2019 GMT`, as OpenSSL prints times.
+    public var notBefore: String
+    public var notAfter: String
+
+    public init(pem: String, subjectDN: String, issuerDN: String, serialNumber: String, notBefore: String, notAfter: String) {
+        self.pem = pem
+        self.subjectDN = subjectDN
+        self.issuerDN = issuerDN
+        self.serialNumber = serialNumber
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+    }
+
+    /// `{clientCertPem, subjectDN, issuerDN, serialNumber, validity: {notBefore, notAfter}}`.
+    public var json: JSONValue {
+        [
+            "clientCertPem": .string(pem), "subjectDN": .string(subjectDN), "issuerDN": .string(issuerDN),
+            "serialNumber": .string(serialNumber), "validity": ["notBefore": .string(notBefore), "notAfter": .string(notAfter)],
+        ]
     }
 }
 

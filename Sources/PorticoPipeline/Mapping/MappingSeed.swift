@@ -35,6 +35,7 @@ public struct MappingSeed: @unchecked Sendable {
             ("cognitoIdentityId", .null), ("cognitoIdentityPoolId", .null), ("cognitoAuthenticationType", .null), ("cognitoAuthenticationProvider", .null),
             ("principalOrgId", .null), ("vpcId", .null), ("vpceId", .null),
         ])
+        if let certificate = facts.clientCertificate { identity["clientCert"] = Mapping.velocity(certificate.json) }
         let authorizerMap = VelocityMap()
         if let authorizer {
             if let principal = authorizer.principalID { authorizerMap["principalId"] = .string(principal) }

@@ -32,6 +32,13 @@ public struct CivilTime: Sendable, Hashable {
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// RFC 9110 IMF-fixdate: `Sun, 22 Nov 2026 08:49:37 GMT`.
+    /// `May 28 12:30:02 2019 GMT` (OpenSSL's way of printing a certificate's validity).
+    public var certificateTime: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let day = self.day < 10 ? " \(self.day)" : "\(self.day)"
+        return "\(Self.months[month - 1]) \(day) \(two(hour)):\(two(minute)):\(two(second)) \(year) GMT"
+    }
+
     public var httpDate: String {
         "\(Self.weekdays[weekday]), \(pad(day)) \(Self.months[month - 1]) \(year) \(pad(hour)):\(pad(minute)):\(pad(second)) GMT"
     }

@@ -9,29 +9,57 @@ import PorticoPipeline
 /// Builds the channel pipeline of a downstream connection: TLS if configured, then HTTP/1.1 or
 /// HTTP/2 (ALPN `h2` over TLS; the client preface for h2c with prior knowledge).
 enum ChannelSetup {
-    static func configure(_ channel: Channel, state: LoopState, limits: Limits, tls: NIOSSLContext?, http2: Bool) throws {
+    /// `mutualTLS`: the context for a client's SNI name when that custom domain requires client
+    /// certificates (nil: the listener's own context).
+    static func configure(
+        _ channel: Channel, state: LoopState, limits: Limits, tls: NIOSSLContext?, http2: Bool,
+        mutualTLS: (@Sendable (String) -> NIOSSLContext?)? = nil
+    ) throws {
         let sync = channel.pipeline.syncOperations
         let port = channel.localAddress?.port ?? 0
         let sourceIP = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+        let peer = tls == nil ? nil : PeerCertificateBox()
         let info = ConnectionInfo(
-            sourceIP: sourceIP, forwarded: ForwardedInfo(proto: tls == nil ? "http" : "https", port: port), protocolName: "HTTP/1.1")
-        if let tls {
-            try sync.addHandler(NIOSSLServerHandler(context: tls))
+            sourceIP: sourceIP, forwarded: ForwardedInfo(proto: tls == nil ? "http" : "https", port: port), protocolName: "HTTP/1.1", peer: peer)
+        guard let tls else {
             if http2 {
-                try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        switch result {
-                        case .negotiated("h2"):
-                            try configureHTTP2(channel, state: state, limits: limits, info: info)
-                        default:
-                            try configureHTTP1(channel, state: state, limits: limits, info: info)
-                        }
-                    }
-                })
-                return
+                try sync.addHandler(PrefaceSniffer(state: state, limits: limits, info: info))
+            } else {
+                try configureHTTP1(channel, state: state, limits: limits, info: info)
             }
-        } else if http2 {
-            try sync.addHandler(PrefaceSniffer(state: state, limits: limits, info: info))
+            return
+        }
+        if let mutualTLS {
+            // Read the SNI name first: a domain with mutual TLS has its own context.
+            try sync.addHandler(ByteToMessageHandler(SNIHandler { result in
+                channel.eventLoop.makeCompletedFuture {
+                    var context = tls
+                    if case .hostname(let name) = result, let domain = mutualTLS(name.lowercased()) { context = domain }
+                    try configureTLS(channel, context: context, state: state, limits: limits, http2: http2, info: info, peer: peer!)
+                }
+            }))
+            return
+        }
+        try configureTLS(channel, context: tls, state: state, limits: limits, http2: http2, info: info, peer: peer!)
+    }
+
+    static func configureTLS(
+        _ channel: Channel, context tls: NIOSSLContext, state: LoopState, limits: Limits, http2: Bool, info: ConnectionInfo, peer: PeerCertificateBox
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(NIOSSLServerHandler(context: tls))
+        try sync.addHandler(ClientCertificateReader(box: peer))
+        if http2 {
+            try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+                channel.eventLoop.makeCompletedFuture {
+                    switch result {
+                    case .negotiated("h2"):
+                        try configureHTTP2(channel, state: state, limits: limits, info: info)
+                    default:
+                        try configureHTTP1(channel, state: state, limits: limits, info: info)
+                    }
+                }
+            })
             return
         }
         try configureHTTP1(channel, state: state, limits: limits, info: info)

@@ -8,9 +8,26 @@ import PorticoVelocity
 /// How a downstream connection reached Portico.
 struct ConnectionInfo: Sendable {
     var sourceIP: String
-    var forwarded: ForwardedInfo
+    private var transport: ForwardedInfo
     /// `HTTP/1.1` or `HTTP/2.0`, for `$context.protocol`.
     var protocolName: String
+    /// Mutual TLS: where the client's certificate is put once the handshake completes.
+    let peer: PeerCertificateBox?
+
+    init(sourceIP: String, forwarded: ForwardedInfo, protocolName: String, peer: PeerCertificateBox? = nil) {
+        self.sourceIP = sourceIP
+        self.transport = forwarded
+        self.protocolName = protocolName
+        self.peer = peer
+    }
+
+    /// Scheme and port, with the client's certificate on a mutual-TLS connection.
+    var forwarded: ForwardedInfo {
+        guard let certificate = peer?.certificate else { return transport }
+        var facts = transport
+        facts.clientCertificate = certificate
+        return facts
+    }
 }
 
 /// Drives the exchanges of one downstream connection (or HTTP/2 stream): runs `Pipeline.decide`

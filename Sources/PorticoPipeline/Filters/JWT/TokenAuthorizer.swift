@@ -161,6 +161,19 @@ public struct TokenCall: Sendable {
     public let token: String
     /// The method's or route's `authorizationScopes`.
     public let scopes: [String]
-    /// The verdict cache's key: the authorizer and the token.
-    public var cacheKey: String { authorizer.id + "\u{1F}" + token }
+    /// The verdict cache's key: the authorizer (held, so its identity cannot be reused while the
+    /// entry lives) and the token; no string is built per request.
+    public struct Key: Hashable, Sendable {
+        let authorizer: CompiledTokenAuthorizer
+        let token: String
+
+        public static func == (a: Key, b: Key) -> Bool { a.authorizer === b.authorizer && a.token == b.token }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(ObjectIdentifier(authorizer))
+            hasher.combine(token)
+        }
+    }
+
+    public var cacheKey: Key { Key(authorizer: authorizer, token: token) }
 }

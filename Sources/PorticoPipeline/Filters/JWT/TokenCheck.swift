@@ -1,18 +1,18 @@
 /// Verified tokens by authorizer and token, until they expire: identical tokens are verified once
 /// (the benchmark's JWT route pays a dictionary lookup, not an RSA verification). One per event loop.
 public struct TokenVerdictCache: Sendable {
-    private var entries: [String: TokenVerdict] = [:]
+    private var entries: [TokenCall.Key: TokenVerdict] = [:]
     /// Bounded: a flood of distinct tokens empties the cache rather than growing it.
     let capacity: Int
 
     public init(capacity: Int = 10_000) { self.capacity = capacity }
 
-    func lookup(_ key: String, nowSeconds: Double) -> TokenVerdict? {
+    func lookup(_ key: TokenCall.Key, nowSeconds: Double) -> TokenVerdict? {
         guard let verdict = entries[key], verdict.expiresAtSeconds > nowSeconds else { return nil }
         return verdict
     }
 
-    mutating func store(_ verdict: TokenVerdict, key: String, nowSeconds: Double) {
+    mutating func store(_ verdict: TokenVerdict, key: TokenCall.Key, nowSeconds: Double) {
         if entries.count >= capacity {
             entries = entries.filter { $0.value.expiresAtSeconds > nowSeconds }
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
