@@ -82,7 +82,7 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil, tokens: (any TokenVerifier)? = nil
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil, verifier: (any LoopVerifier)? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -173,7 +173,7 @@ public enum Pipeline {
                 switch IAMFilter.check(
                     head: head, path: path, query: query, body: collectedBody ?? (head.hasBody ? nil : []), credentials: gateway.iamCredentials,
                     methodARN: methodARN, nowSeconds: epochMillis / 1000, keys: gateway.signingKeys,
-                    verdicts: gateway.signedRequests) {
+                    verdicts: verifier?.signedRequests) {
                 case .verified(let result): authorization = result
                 case .needsBody: return .collectBody
                 case .refused(let error, let message): return .reject(error, message: message, validationErrors: "")
@@ -195,8 +195,8 @@ public enum Pipeline {
                 return .fail(refusal.error)
             }
             let call = TokenCall(authorizer: token, token: value, scopes: access.scopes)
-            guard let tokens else { return .verifyToken(call) }
-            switch tokens.verify(call) {
+            guard let verifier else { return .verifyToken(call) }
+            switch verifier.verify(call) {
             case .accepted(let result):
                 authorization = result
             case .refused(let failure):
@@ -247,7 +247,7 @@ public enum Pipeline {
             let next = decide(
                 head: head, path: path, query: query, requestID: requestID, sourceIP: sourceIP, forwarded: forwarded,
                 gateway: gateway, routed: &routed, epochMillis: epochMillis, protocolName: protocolName,
-                authorization: authorization, bodyValidated: true, nowNanos: nowNanos, tokens: tokens)
+                authorization: authorization, bodyValidated: true, nowNanos: nowNanos, verifier: verifier)
             return .validate(bodySchema, then: next)
         }
 

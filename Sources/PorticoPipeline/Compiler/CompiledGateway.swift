@@ -27,7 +27,6 @@ public final class CompiledGateway: Sendable {
     /// IAM credentials by access key id, for `AWS_IAM` methods, and their derived signing keys.
     public let iamCredentials: [String: IAMCredential]
     public let signingKeys = SigningKeyCache()
-    public let signedRequests = SignedRequestCache()
     /// Where token issuers' keys come from, by issuer, when not from discovery.
     public let jwksSources: [String: JWKSSource]
 

@@ -95,7 +95,7 @@ final class RequestDriver: UpstreamOwner {
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: gateway, routed: &routed,
-            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, tokens: state
+            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state
         )
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
@@ -247,7 +247,7 @@ final class RequestDriver: UpstreamOwner {
                 head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
                 forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
                 epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, nowNanos: state.uptimeNanos,
-                collectedBody: Array(exchange.collectedBody.readableBytesView), tokens: state)
+                collectedBody: Array(exchange.collectedBody.readableBytesView), verifier: state)
             exchange.routed = routed
             exchange.contentType = head.headers.first(name: "content-type")
             if case .verifyToken(let call) = decision {

@@ -30,8 +30,9 @@ final class LoopState: @unchecked Sendable {
     let authorizerCache: NIOLockedValueBox<AuthorizerCache>
     /// Issuers' keys, shared by the loops (read only when a token's verdict is not cached here).
     let tokenKeys: TokenKeyStore
-    /// Verified tokens, this loop's own.
+    /// Verified tokens and signed requests, this loop's own (emptied with each new snapshot).
     var tokenVerdicts = TokenVerdictCache()
+    private(set) var signedRequests = SignedRequestCache()
 
     /// The stage caches this loop has used, by stage (so finding one takes no lock).
     private var stageCaches: [String: SharedResponseCache] = [:]
@@ -70,6 +71,7 @@ final class LoopState: @unchecked Sendable {
         if self.gateway !== gateway {
             metrics.retireRoutes()
             tokenVerdicts.removeAll()
+            signedRequests = SignedRequestCache()
         }
         self.gateway = gateway
         accessLogFormat = gateway.accessLog.enabled ? AccessLogFormat(gateway.accessLog.format) : nil
@@ -107,7 +109,7 @@ final class LoopState: @unchecked Sendable {
     }
 }
 
-extension LoopState: TokenVerifier {
+extension LoopState: LoopVerifier {
     /// A token's cached verdict, or its check with the keys known now (`needsKeys` otherwise).
     func verify(_ call: TokenCall) -> TokenCheck.Outcome {
         let nowSeconds = Double(now()) / 1000

@@ -101,8 +101,8 @@ public enum IAMFilter {
 
 /// Verified signed requests without a body, by their exact bytes (method, target and every header),
 /// until their signature expires: a request repeated byte for byte within the signature's validity
-/// is the same request AWS would accept again, verified once. Bounded; shared by the event loops
-/// (only AWS_IAM routes touch its lock); a new snapshot starts empty.
+/// is the same request AWS would accept again, verified once. Bounded; one per event loop (its lock
+/// is never contended), emptied with each new snapshot.
 public final class SignedRequestCache: Sendable {
     private struct Entry: Sendable {
         let result: AuthorizerResult

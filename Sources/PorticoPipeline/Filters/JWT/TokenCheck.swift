@@ -67,8 +67,11 @@ public enum TokenCheck {
     }
 }
 
-/// Checks tokens with what the caller holds (a loop's verdicts, the issuers' keys it knows), so a
-/// cached verdict lets the request go on at once; only a key fetch waits.
-public protocol TokenVerifier: AnyObject {
+/// What an event loop holds for authorization, so repeated callers go on at once: token verdicts
+/// (with the issuers' keys it knows; only a key fetch waits) and verified signed requests. Each loop
+/// has its own: no lock is shared between loops on these paths.
+public protocol LoopVerifier: AnyObject {
     func verify(_ call: TokenCall) -> TokenCheck.Outcome
+    /// Verified SigV4 requests of the current snapshot, this loop's.
+    var signedRequests: SignedRequestCache { get }
 }

@@ -125,4 +125,24 @@ import Testing
         #expect(refused?.0 == .accessDenied)
         #expect(refused?.1 == "User: arn:aws:iam::123456789012:user/carol is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:api123/prod/POST/pets")
     }
+
+    @Test func byteIdenticalRequestsAreVerifiedOnceWhileTheSignatureHolds() throws {
+        var headers: [(name: String, value: String)] = [("Host", "h")]
+        let request = SigV4.Request(method: "GET", rawPath: "/prod/pets", rawQuery: "", headers: headers, body: [])
+        headers += SigV4.sign(request, accessKey: Self.alice.accessKeyID, secretKey: Self.alice.secretAccessKey, region: "us-east-1", service: "execute-api", now: Self.now)
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/prod/pets")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        let cache = SignedRequestCache()
+        let arn = "arn:aws:execute-api:us-east-1:123456789012:api123/prod/GET/pets"
+        func check(_ credentials: [String: IAMCredential], at: Int64) -> IAMFilter.Outcome {
+            IAMFilter.check(head: head, path: "/prod/pets", query: "", body: [], credentials: credentials, methodARN: arn, nowSeconds: at, verdicts: cache)
+        }
+        guard case .verified = check([Self.alice.accessKeyID: Self.alice], at: Self.now) else { Issue.record("refused"); return }
+        // The same bytes again: answered from the cache (no credential is even looked up).
+        guard case .verified(let cached) = check([:], at: Self.now + 10) else { Issue.record("not cached"); return }
+        #expect(cached.iam?.userARN == Self.alice.principalARN)
+        // Past the signature's five minutes the request is checked again, and refused.
+        guard case .refused(.invalidSignature, let message) = check([Self.alice.accessKeyID: Self.alice], at: Self.now + 301) else { Issue.record("served past expiry"); return }
+        #expect(message.hasPrefix("Signature expired"))
+    }
 }
