@@ -384,6 +384,13 @@ public struct OpenAPIReader {
         return operation
     }
 
+    /// An `x-amazon-apigateway-integration` object outside an OpenAPI document (WebSocket routes).
+    public static func readIntegration(_ node: DocumentNode, type: APIType, operation: String, maxTimeoutMillis: Int) -> (Integration?, [Diagnostic]) {
+        var reader = OpenAPIReader(root: node, type: type, maxTimeoutMillis: maxTimeoutMillis)
+        let integration = reader.readIntegration(node, operation: operation)
+        return (integration, reader.sink.diagnostics)
+    }
+
     private mutating func readIntegration(_ node: DocumentNode, operation: String) -> Integration? {
         guard let members = sink.mapping(node, "x-amazon-apigateway-integration") else { return nil }
         sink.checkKeys(members, known: Self.integrationKeys, in: "the integration of \(operation)")

@@ -9,7 +9,7 @@ public struct ProjectReader {
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
     ]
-    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages"]
+    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages", "routeSelectionExpression", "routes", "limits"]
     static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache", "waf"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
@@ -352,10 +352,8 @@ public struct ProjectReader {
         sink.checkKeys(members, known: Self.apiKeys, in: "an API")
         let name = sink.string(node["name"], "API name")
         let typeName = sink.string(node["type"], "API type") ?? "REST"
-        guard let type = APIType(rawValue: typeName.uppercased()), type != .websocket else {
-            sink.error(
-                typeName.uppercased() == "WEBSOCKET" ? "WebSocket APIs are not implemented yet" : "API type must be REST or HTTP",
-                at: node["type"] ?? node)
+        guard let type = APIType(rawValue: typeName.uppercased()) else {
+            sink.error("API type must be REST, HTTP or WEBSOCKET", at: node["type"] ?? node)
             return nil
         }
         let id = sink.string(node["id"], "API id") ?? Self.apiID(for: name ?? "api")
@@ -380,6 +378,10 @@ public struct ProjectReader {
                 sink.warning("the REST API has no stages, so no request can reach it", at: node)
             }
         }
+        if type == .websocket {
+            if stages.isEmpty { sink.warning("the WebSocket API has no stages, so no client can connect", at: node) }
+            return readWebSocketAPI(node, id: id, name: name ?? id, stages: stages, maxTimeout: maxTimeout)
+        }
         let document: DocumentNode
         if let file = sink.string(node["definition"], "definition") {
             let path = resolve(file)
@@ -403,6 +405,40 @@ public struct ProjectReader {
         let (api, diagnostics) = OpenAPIReader.read(
             document, id: id, name: name, type: type, stages: stages, maxTimeoutMillis: maxTimeout)
         sink.diagnostics += diagnostics
+        return api
+    }
+
+    /// `type: WEBSOCKET` with `routeSelectionExpression` and `routes: {KEY: {integration: {…}, routeResponse: true}}`;
+    /// integrations in `x-amazon-apigateway-integration`'s form.
+    private mutating func readWebSocketAPI(_ node: DocumentNode, id: String, name: String, stages: [Stage], maxTimeout: Int) -> APIDefinition? {
+        let expression = sink.string(node["routeSelectionExpression"], "routeSelectionExpression") ?? "$request.body.action"
+        guard expression.hasPrefix("$request.body.") || expression == "${request.body.action}" || expression.hasPrefix("${request.body.") else {
+            sink.error("routeSelectionExpression must select from the message body ($request.body.action, …)", at: node["routeSelectionExpression"] ?? node)
+            return nil
+        }
+        var definition = WebSocketDefinition(routeSelectionExpression: expression)
+        for (key, route) in sink.mapping(node["routes"], "routes") ?? [] {
+            guard let fields = sink.mapping(route, "route \(key)") else { continue }
+            sink.checkKeys(fields, known: ["integration", "routeResponse"], in: "route \(key)")
+            var integration: Integration?
+            if let spec = route["integration"] {
+                let (read, diagnostics) = OpenAPIReader.readIntegration(spec, type: .websocket, operation: key, maxTimeoutMillis: maxTimeout)
+                sink.diagnostics += diagnostics
+                integration = read
+            } else if key != "$disconnect" && key != "$connect" {
+                sink.error("the route \(key) needs an integration", at: route)
+            }
+            definition.routes.append(WebSocketRoute(key: key, integration: integration, returnsResponse: sink.bool(route["routeResponse"], "routeResponse") ?? false))
+        }
+        if let limits = node["limits"], let fields = sink.mapping(limits, "limits") {
+            sink.checkKeys(fields, known: ["maxMessageBytes", "maxFrameBytes", "idleTimeoutSeconds", "maxConnectionSeconds"], in: "limits")
+            definition.limits.maxMessageBytes = sink.int(limits["maxMessageBytes"], "maxMessageBytes") ?? definition.limits.maxMessageBytes
+            definition.limits.maxFrameBytes = sink.int(limits["maxFrameBytes"], "maxFrameBytes") ?? definition.limits.maxFrameBytes
+            definition.limits.idleTimeoutSeconds = sink.int(limits["idleTimeoutSeconds"], "idleTimeoutSeconds") ?? definition.limits.idleTimeoutSeconds
+            definition.limits.maxConnectionSeconds = sink.int(limits["maxConnectionSeconds"], "maxConnectionSeconds") ?? definition.limits.maxConnectionSeconds
+        }
+        var api = APIDefinition(id: id, name: name, type: .websocket, stages: stages, location: node.location)
+        api.webSocket = definition
         return api
     }
 

@@ -24,6 +24,8 @@ public struct APIDefinition: Sendable, Hashable {
     public var models: [String: JSONValue] = [:]
     /// HTTP APIs: `x-amazon-apigateway-cors`.
     public var cors: CORSConfiguration?
+    /// WebSocket APIs: how a message picks its route, and the routes.
+    public var webSocket: WebSocketDefinition?
     /// Extensions and fields kept for later features, by name (e.g. `x-amazon-apigateway-policy`).
     public var extensions: [String: JSONValue]
     public var location: SourceLocation

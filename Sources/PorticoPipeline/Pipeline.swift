@@ -34,6 +34,8 @@ public enum Pipeline {
         case verifyToken(TokenCall)
         /// Collect the body, then decide again with it (the SigV4 payload hash, WAF body rules).
         case collectBody
+        /// A WebSocket API's stage: an upgrade to a connection, or a call of its `@connections` API.
+        case webSocket(WebSocketRequest)
         /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
         case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
@@ -111,6 +113,8 @@ public enum Pipeline {
 
         // 2. limits
         if head.headLength > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }
+        // WebSocket APIs have no routes of their own for HTTP requests: an upgrade, or @connections.
+        if stage.apiType == .websocket { return WebSocketRequest.decide(head: head, apiPath: apiPath, stage: stage) }
         if let length = head.declaredLength, length > gateway.limits.maxPayloadBytes {
             return .fail(.requestTooLarge)
         }

@@ -31,6 +31,8 @@ public final class GatewayServer: Sendable {
     public let stageCaches = StageCaches()
     /// JWT and Cognito issuers' keys, shared by the loops.
     let tokenKeys = TokenKeyStore()
+    /// Open WebSocket connections.
+    let webSockets = WebSocketRegistry()
 
     /// Custom domains' certificates, chosen by SNI during TLS handshakes; replaced on install.
     private let sniCertificates: NIOLockedValueBox<[String: SNICertificate]>
@@ -63,11 +65,12 @@ public final class GatewayServer: Sendable {
         self.authorizerCache = authorizerCache
         let stageCaches = self.stageCaches
         let tokenKeys = self.tokenKeys
+        let webSockets = self.webSockets
         var map: [ObjectIdentifier: LoopState] = [:]
         for loop in self.group.makeIterator() {
             map[ObjectIdentifier(loop)] = LoopState(
                 loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
-                functions: functions, authorizerCache: authorizerCache, caches: stageCaches, tokenKeys: tokenKeys)
+                functions: functions, authorizerCache: authorizerCache, caches: stageCaches, tokenKeys: tokenKeys, webSockets: webSockets)
         }
         self.states = LoopStates(map)
         self.channels = NIOLockedValueBox([])

@@ -220,14 +220,17 @@ public final class CompiledStage: Sendable {
     public let resourcePolicy: PolicyDocument?
     /// WAF-style rules in front of the stage (its canary shares them).
     public let waf: CompiledWAF?
+    /// WebSocket APIs: the routes messages are sent to.
+    public let webSocket: CompiledWebSocket?
 
     init(
         apiID: String, apiName: String, apiType: APIType, name: String, variables: [String: String], routes: RouteTable,
         routeList: [CompiledRoute], canary: CompiledStage? = nil, canaryShare: Double = 0, isCanary: Bool = false,
         gatewayResponses: CustomGatewayResponses? = nil, apiKeySource: APIKeySource = .header,
-        cors: CompiledCORS? = nil, resourcePolicy: PolicyDocument? = nil, waf: CompiledWAF? = nil
+        cors: CompiledCORS? = nil, resourcePolicy: PolicyDocument? = nil, waf: CompiledWAF? = nil, webSocket: CompiledWebSocket? = nil
     ) {
         self.waf = waf
+        self.webSocket = webSocket
         self.cors = cors
         self.resourcePolicy = resourcePolicy
         self.apiKeySource = apiKeySource

@@ -99,8 +99,37 @@ public struct Compiler {
             gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location),
             apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header,
             cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api),
-            waf: stage.waf.map(CompiledWAF.init)
+            waf: stage.waf.map(CompiledWAF.init),
+            webSocket: api.webSocket.map { compileWebSocket($0, stage: stage, api: api) }
         )
+    }
+
+    /// A WebSocket API's routes for one stage: functions, mocks, or a URL the message is POSTed to.
+    private mutating func compileWebSocket(_ definition: WebSocketDefinition, stage: Stage, api: APIDefinition) -> CompiledWebSocket {
+        var routes: [String: CompiledWebSocketRoute] = [:]
+        for route in definition.routes {
+            var target = CompiledWebSocketRoute.Target.none
+            if let integration = route.integration {
+                switch integration.kind {
+                case .aws, .awsProxy:
+                    switch compileFunction(integration, stage: stage, api: api) {
+                    case .function(let plan): target = .function(plan)
+                    case .unavailable(_, let reason): target = .unavailable(reason)
+                    default: target = .unavailable("the route \(route.key) names no function")
+                    }
+                case .mock:
+                    if case .mock(let plan) = compileMock(integration) { target = .mock(plan) } else { target = .unavailable("the route \(route.key)'s mock does not compile") }
+                case .http, .httpProxy:
+                    var url = integration.uri ?? ""
+                    for (name, value) in stage.variables { url = url.replacing("${stageVariables.\(name)}", with: value) }
+                    target = url.hasPrefix("http://") || url.hasPrefix("https://") ? .http(url: url, timeoutMillis: integration.timeoutMillis)
+                        : .unavailable("the route \(route.key)'s integration URI is not an http(s) URL: \(url)")
+                }
+            }
+            if case .unavailable(let reason) = target { report(Diagnostic(.error, "WebSocket route \(route.key): \(reason)", at: api.location)) }
+            routes[route.key] = CompiledWebSocketRoute(key: route.key, target: target, returnsResponse: route.returnsResponse)
+        }
+        return CompiledWebSocket(routes: routes, selectionExpression: definition.routeSelectionExpression, limits: definition.limits)
     }
 
     /// `x-amazon-apigateway-policy` (REST): what Portico cannot evaluate is reported, once.

@@ -22,7 +22,7 @@ public final class CustomGatewayResponses: Sendable {
         case .explicitDeny, .accessDenied, .forbidden, .resourcePolicyDenied: return "ACCESS_DENIED"
         case .unrecognizedClient: return "INVALID_SIGNATURE"
         case .functionFailure, .internalError: return "DEFAULT_5XX"
-        case .requestHeadersTooLarge, .badRequest: return "DEFAULT_4XX"
+        case .requestHeadersTooLarge, .badRequest, .upgradeRequired, .gone: return "DEFAULT_4XX"
         default: return error.rawValue
         }
     }

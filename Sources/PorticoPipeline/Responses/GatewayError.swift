@@ -40,6 +40,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
     case resourcePolicyDenied = "RESOURCE_POLICY_DENIED"
     /// A WAF rule blocked the request.
     case wafFiltered = "WAF_FILTERED"
+    /// A plain HTTP request to a WebSocket API's stage.
+    case upgradeRequired = "UPGRADE_REQUIRED"
+    /// `@connections` for a connection that is not open.
+    case gone = "GONE"
     case internalError = "DEFAULT_5XX"
 
     /// Status, message and `x-amzn-ErrorType` as AWS returns them for this API type.
@@ -99,6 +103,10 @@ public enum GatewayError: String, Error, Sendable, Hashable, CaseIterable {
             return (403, "User: anonymous is not authorized to perform: execute-api:Invoke", "AccessDeniedException")
         case (.wafFiltered, _):
             return (403, "Forbidden", "ForbiddenException")
+        case (.upgradeRequired, _):
+            return (426, "Upgrade Required", "BadRequestException")
+        case (.gone, _):
+            return (410, "Gone", "GoneException")
         case (.authorizerFailure, .rest):
             return (500, "null", "AuthorizerConfigurationException")
         case (.authorizerFailure, _):

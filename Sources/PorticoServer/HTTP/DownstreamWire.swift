@@ -27,4 +27,6 @@ protocol DownstreamWire: AnyObject {
     func resumeReading()
     /// The driver finished an exchange: the wire may start the next pipelined request.
     func exchangeFinished()
+    /// Answers 101 and hands the connection to a WebSocket session (HTTP/1.1 only).
+    func upgradeToWebSocket(accept: String, session: WebSocketSession, maxFrameBytes: Int)
 }

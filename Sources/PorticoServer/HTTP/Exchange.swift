@@ -19,6 +19,8 @@ final class Exchange {
         case authorizing
         /// AWS_IAM: the body is collected for the signature's payload hash, then the request is decided again.
         case collectingBody(HTTPRequestHead)
+        /// A call of a WebSocket API's `@connections` API: the body is collected, then it runs.
+        case connectionsCall(CompiledStage, connectionID: String, head: HTTPRequestHead)
         /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
         case forwardTemplated(HTTPPlan, UpstreamRequest)
         /// A request validator checks the body: collected, validated, then the decision goes on.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 import PorticoModel
 import PorticoPipeline
 
@@ -7,7 +8,7 @@ import PorticoPipeline
 /// (`HTTP1Parser`), bodies framed by Content-Length or decoded from chunks, and responses written
 /// as bytes — one write per part, one flush per read cycle. Pipelined requests wait as unparsed
 /// bytes until the one before them is answered.
-final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
+final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, DownstreamWire {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -269,6 +270,35 @@ final class HTTP1Handler: ChannelDuplexHandler, DownstreamWire {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()
+    }
+
+    func upgradeToWebSocket(accept: String, session: WebSocketSession, maxFrameBytes: Int) {
+        guard let context else { return }
+        ignoringInput = true
+        HTTP1Writer.writeStatusLine(.switchingProtocols, into: &output)
+        output.writeStaticString("upgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ")
+        output.writeString(accept)
+        output.writeStaticString("\r\n\r\n")
+        context.write(NIOAny(output), promise: nil)
+        context.flush()
+        output.clear()
+        // Frames the client sent right after its request follow the new handlers.
+        let early = inbound
+        inbound = nil
+        do {
+            try context.pipeline.syncOperations.addHandlers(
+                [ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameBytes)), WebSocketFrameEncoder(), WebSocketProtocolErrorHandler(), session],
+                position: .after(self))
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if let early, early.readableBytes > 0 { context.fireChannelRead(NIOAny(early)) }
+        // This handler held reads back while it ignored input: once it is gone, reading resumes.
+        let channel = context.channel
+        let removed = context.eventLoop.makePromise(of: Void.self)
+        removed.futureResult.whenComplete { _ in channel.read() }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: removed)
     }
 
     func close() {

@@ -130,6 +130,9 @@ final class HTTP2StreamHandler: ChannelDuplexHandler, DownstreamWire {
         context.flush()
     }
 
+    /// WebSocket over HTTP/2 (RFC 8441) is not offered: the driver answers such requests itself.
+    func upgradeToWebSocket(accept: String, session: WebSocketSession, maxFrameBytes: Int) { close() }
+
     func close() {
         context?.close(promise: nil)
     }

@@ -34,13 +34,13 @@ struct ConnectionInfo: Sendable {
 /// on each request head, then answers directly or drives an upstream connection from the loop's
 /// pool. Bodies stream both ways with backpressure. The wire (`DownstreamWire`) does the framing.
 final class RequestDriver: UpstreamOwner {
-    private let state: LoopState
-    private let info: ConnectionInfo
+    let state: LoopState
+    let info: ConnectionInfo
     /// The handler that owns this driver. Unowned: the handler outlives every use — it removes the
     /// driver from the loop's registry when it goes, and callbacks that can come later (a connect
     /// completing, a timeout) first check `exchange`, which `inactive()` clears.
     unowned(unsafe) let wire: DownstreamWire
-    private(set) var exchange: Exchange?
+    var exchange: Exchange?
     /// Close after the current response (draining, an error that leaves the stream unusable).
     private(set) var closing = false
     /// When the client last sent bytes that reached us (uptime nanoseconds), for the idle sweep.
@@ -179,6 +179,11 @@ final class RequestDriver: UpstreamOwner {
             exchange.action = .collectingBody(Self.ownedHead(head, version: version))
             exchange.accept = head.field("accept")
             if expectsContinue { wire.writeContinue() }
+        case .webSocket(.connect(let stage)):
+            connectWebSocket(stage, exchange: exchange, head: head)
+        case .webSocket(.connections(let stage, let id, _)):
+            exchange.action = .connectionsCall(stage, connectionID: id, head: Self.ownedHead(head, version: version))
+            if expectsContinue { wire.writeContinue() }
         }
     }
 
@@ -199,7 +204,7 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         switch exchange.action {
-        case .function, .authorizing, .collectingBody, .mock, .forwardTemplated, .validating:
+        case .function, .authorizing, .collectingBody, .connectionsCall, .mock, .forwardTemplated, .validating:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
         default:
@@ -237,6 +242,10 @@ final class RequestDriver: UpstreamOwner {
         }
         if case .validating(let schema, let next) = exchange.action {
             validateBody(exchange, schema: schema, then: next)
+            return
+        }
+        if case .connectionsCall(let stage, let id, let head) = exchange.action {
+            runConnectionsCall(exchange, stage: stage, connectionID: id, head: head)
             return
         }
         if case .collectingBody(let head) = exchange.action {
@@ -462,7 +471,7 @@ final class RequestDriver: UpstreamOwner {
         case .validate(let schema, let next):
             exchange.action = .validating(schema, next)
             if exchange.requestComplete { validateBody(exchange, schema: schema, then: next) }
-        case .authorize, .verifyToken, .collectBody:
+        case .authorize, .verifyToken, .collectBody, .webSocket:
             exchange.errorMessage = "the request was authorized twice"
             writeError(.authorizerFailure, exchange: exchange)
         }
@@ -904,7 +913,7 @@ final class RequestDriver: UpstreamOwner {
         for (name, value) in exchange.extraResponseFields { wire.addField(name, value) }
     }
 
-    private func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
+    func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
         if exchange.cacheStore != nil {
             keep(response.status, headers: response.headers, contentType: response.contentType, body: response.body, exchange: exchange)
         }
@@ -925,7 +934,7 @@ final class RequestDriver: UpstreamOwner {
         completeResponse(exchange)
     }
 
-    private func writeError(_ error: GatewayError, exchange: Exchange, message: String? = nil, validationErrors: String = "") {
+    func writeError(_ error: GatewayError, exchange: Exchange, message: String? = nil, validationErrors: String = "") {
         if error == .wafFiltered, let rule = exchange.routed.wafBlockedBy { exchange.errorMessage = "blocked by the WAF rule '\(rule)'" }
         if exchange.errorMessage.isEmpty { exchange.errorMessage = message ?? error.shape(for: exchange.routed.apiType).message }
         switch error {
@@ -1082,7 +1091,7 @@ final class RequestDriver: UpstreamOwner {
         }
     }
 
-    private func record(_ exchange: Exchange) {
+    func record(_ exchange: Exchange) {
         let elapsedNanos = NIODeadline.now().uptimeNanoseconds - exchange.startNanos
         if exchange.routed.wafBlockedBy != nil || !exchange.routed.wafCounted.isEmpty {
             state.metrics.recordWAF(api: exchange.routed.apiID, stage: exchange.routed.stage, blockedBy: exchange.routed.wafBlockedBy, counted: exchange.routed.wafCounted)

@@ -30,6 +30,8 @@ final class LoopState: @unchecked Sendable {
     let authorizerCache: NIOLockedValueBox<AuthorizerCache>
     /// Issuers' keys, shared by the loops (read only when a token's verdict is not cached here).
     let tokenKeys: TokenKeyStore
+    /// Open WebSocket connections, shared by the loops.
+    let webSockets: WebSocketRegistry
     /// Verified tokens and signed requests, this loop's own (emptied with each new snapshot).
     var tokenVerdicts = TokenVerdictCache()
     private(set) var signedRequests = SignedRequestCache()
@@ -44,9 +46,10 @@ final class LoopState: @unchecked Sendable {
     init(
         loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?,
         functions: (any FunctionInvoker)?, authorizerCache: NIOLockedValueBox<AuthorizerCache>, caches: StageCaches,
-        tokenKeys: TokenKeyStore
+        tokenKeys: TokenKeyStore, webSockets: WebSocketRegistry
     ) {
         self.tokenKeys = tokenKeys
+        self.webSockets = webSockets
         self.caches = caches
         self.authorizerCache = authorizerCache
         self.loop = loop

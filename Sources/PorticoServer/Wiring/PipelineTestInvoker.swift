@@ -78,6 +78,9 @@ public struct PipelineTestInvoker: TestInvoker {
             return finish(Int(response.status.code), Self.fields(response), Array(response.body.readableBytesView))
         case .validate, .cached:
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))
+        case .webSocket:
+            log.append("WebSocket APIs cannot be test-invoked")
+            return finish(400, [], Array(#"{"message": "Bad request"}"#.utf8))
         case .authorize, .verifyToken, .collectBody:
             log.append("Authorization is skipped by test invocations, as AWS's console does")
             return finish(500, [], Array(#"{"message": "Internal server error"}"#.utf8))

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""End-to-end tests of WebSocket APIs with a real client (the `websockets` package) and boto3's
+`apigatewaymanagementapi` client against the real `portico` binary: $connect (accepting and
+refusing), route selection, two-way routes with functions (awslambdaric) and mocks, the
+@connections API, pings, AWS's size limits, the idle timeout and exactly one $disconnect.
+Run by `swift test` (WebSocketE2ETests) with the binary's path.
+"""
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import traceback
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from management_e2e import Portico, expect, free_port
+
+HANDLERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "websocket")
+ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
+
+
+def start(directory, idle_seconds=600):
+    port = free_port()
+    disconnects = os.path.join(directory, "disconnects.log")
+    functions = "\n".join(
+        f"  - {{name: {name}, command: [{sys.executable}, -m, awslambdaric, chat.{name}], workingDirectory: {HANDLERS}, "
+        f"environment: {{DISCONNECTS: {disconnects}}}, warmInstances: 1}}"
+        for name in ["connect", "echo", "disconnect"])
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{host: 127.0.0.1, port: {port}}}]
+accessLog: {{enabled: false}}
+functions:
+{functions}
+apis:
+  - name: chat
+    id: chat1
+    type: WEBSOCKET
+    routeSelectionExpression: $request.body.action
+    limits: {{idleTimeoutSeconds: {idle_seconds}}}
+    routes:
+      $connect: {{integration: {{type: aws_proxy, uri: "{ARN.format('connect')}"}}}}
+      $disconnect: {{integration: {{type: aws_proxy, uri: "{ARN.format('disconnect')}"}}}}
+      echo: {{integration: {{type: aws_proxy, uri: "{ARN.format('echo')}"}}, routeResponse: true}}
+      $default:
+        routeResponse: true
+        integration: {{type: mock, requestTemplates: {{application/json: '{{"statusCode": 200}}'}},
+                       responses: {{default: {{statusCode: "200", responseTemplates: {{application/json: '{{"route": "default"}}'}}}}}}}}
+    stages: [{{name: prod}}]
+""")
+    return Portico(["serve", os.path.join(directory, "portico.yaml")], port), port, disconnects
+
+
+def management(port):
+    return boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{port}/prod", region_name="us-east-1",
+                        aws_access_key_id="AKIDLOCAL", aws_secret_access_key="local", config=Config(retries={"max_attempts": 1}))
+
+
+def lines(path):
+    return open(path).read().splitlines() if os.path.exists(path) else []
+
+
+async def wait_for(condition, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def life_of_a_connection():
+    directory = tempfile.mkdtemp(prefix="portico-ws-")
+    portico, port, disconnects = start(directory)
+    try:
+        url = f"ws://127.0.0.1:{port}/prod"
+        try:
+            async with connect(url + "?token=bad", open_timeout=10):
+                raise AssertionError("a refused $connect opened a connection")
+        except InvalidStatus as error:
+            expect(error.response.status_code == 403, f"$connect's 403 refuses the upgrade: {error.response.status_code}")
+
+        async with connect(url + "?token=good", open_timeout=10, max_size=None) as ws:
+            await ws.send(json.dumps({"action": "echo", "text": "hi"}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(answer["echo"] == {"action": "echo", "text": "hi"} and answer["routeKey"] == "echo" and answer["eventType"] == "MESSAGE"
+                   and answer["stage"] == "prod" and answer["hasMessageId"], f"the echo route's function answers: {answer}")
+            connection_id = answer["connectionId"]
+            await ws.send(json.dumps({"action": "unknown"}))
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "other actions go to $default")
+            await ws.send("not json")
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "a body that is not JSON goes to $default")
+            pong = await ws.ping()
+            await asyncio.wait_for(pong, 5)
+
+            # @connections: send, describe, then close.
+            api = management(port)
+            api.post_to_connection(ConnectionId=connection_id, Data=b'{"pushed": true}')
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"pushed": True}, "a message posted through @connections arrives")
+            described = api.get_connection(ConnectionId=connection_id)
+            expect(described["Identity"]["SourceIp"] == "127.0.0.1" and described["ConnectedAt"] <= described["LastActiveAt"],
+                   f"GetConnection: {described}")
+            api.delete_connection(ConnectionId=connection_id)
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+                raise AssertionError("the connection stayed open after DeleteConnection")
+            except ConnectionClosed:
+                pass
+        try:
+            management(port).post_to_connection(ConnectionId=connection_id, Data=b"late")
+            raise AssertionError("posting to a closed connection succeeded")
+        except botocore.exceptions.ClientError as error:
+            expect(error.response["Error"]["Code"] == "GoneException", f"a closed connection is gone: {error.response['Error']}")
+        expect(await wait_for(lambda: any(line.startswith(connection_id + " DISCONNECT") for line in lines(disconnects))),
+               f"$disconnect ran: {lines(disconnects)}")
+
+        # A client that vanishes without a close frame: exactly one $disconnect.
+        ws = await connect(url, open_timeout=10)
+        await ws.send(json.dumps({"action": "echo", "n": 1}))
+        vanished = json.loads(await asyncio.wait_for(ws.recv(), 10))["connectionId"]
+        ws.transport.abort()
+        expect(await wait_for(lambda: any(line.startswith(vanished + " ") for line in lines(disconnects))), "the vanished client is disconnected")
+        await asyncio.sleep(1)
+        expect(sum(1 for line in lines(disconnects) if line.startswith(vanished + " ")) == 1, f"exactly one $disconnect: {lines(disconnects)}")
+    finally:
+        portico.stop()
+
+
+async def limits():
+    directory = tempfile.mkdtemp(prefix="portico-ws-")
+    portico, port, _ = start(directory, idle_seconds=2)
+    try:
+        url = f"ws://127.0.0.1:{port}/prod"
+        # A frame over 32 KB: closed with 1009.
+        async with connect(url, open_timeout=10, max_size=None) as ws:
+            await ws.send("x" * (33 * 1024))
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+                raise AssertionError("an oversized frame was accepted")
+            except ConnectionClosed as closed:
+                expect(closed.rcvd is not None and closed.rcvd.code == 1009, f"close code 1009: {closed.rcvd}")
+        # A message over 128 KB in 32 KB fragments: 1009 as well; one just under passes.
+        async with connect(url, open_timeout=10, max_size=None) as ws:
+            await ws.send(iter([json.dumps({"action": "unknown", "pad": "y" * 30000})[:-1]] + ["y" * 30000] * 2 + ['"}']))
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "a fragmented message is put together")
+            await ws.send(iter(["z" * 32000] * 5))
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+                raise AssertionError("a message over 128 KB was accepted")
+            except ConnectionClosed as closed:
+                expect(closed.rcvd is not None and closed.rcvd.code == 1009, f"close code 1009 for the message: {closed.rcvd}")
+        # Idle for longer than the (lowered) idle timeout: closed with 1001.
+        async with connect(url, open_timeout=10) as ws:
+            started = time.time()
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+            except ConnectionClosed as closed:
+                expect(closed.rcvd is not None and closed.rcvd.code == 1001 and 1.5 < time.time() - started < 6,
+                       f"idle connections close after the timeout: {closed.rcvd} after {time.time() - started:.1f}s")
+        # A plain HTTP request to the stage: 426.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(b"GET /prod HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            expect(raw.recv(100).startswith(b"HTTP/1.1 426"), "plain HTTP to a WebSocket stage is 426")
+    finally:
+        portico.stop()
+
+
+def main():
+    scenarios = [life_of_a_connection, limits]
+    failures = 0
+    for scenario in scenarios:
+        started = time.time()
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 90))
+            print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
+        except Exception:
+            failures += 1
+            print(f"FAIL {scenario.__name__}")
+            traceback.print_exc()
+    print(f"{len(scenarios) - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
