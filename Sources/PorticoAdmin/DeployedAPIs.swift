@@ -87,7 +87,55 @@ enum DeployedAPIs {
             }
             if !api.stages.isEmpty { apis.append(api) }
         }
+        for record in state.v2APIs.values where record.api["protocolType"]?.stringValue == "WEBSOCKET" {
+            guard let id = record.api["apiId"]?.stringValue, !state.fileAPIIDs.contains(id) else { continue }
+            let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
+            var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .websocket, location: location)
+            api.webSocket = WebSocketDefinition(routeSelectionExpression: record.api["routeSelectionExpression"]?.stringValue ?? "$request.body.action")
+            for stage in record.stages.values {
+                guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
+                      let snapshot = record.snapshots[deploymentID] else { continue }
+                var served = Stage(name: name, variables: strings(stage["stageVariables"]))
+                served.webSocketRoutes = webSocketRoutes(snapshot, location: location)
+                api.stages.append(served)
+            }
+            if !api.stages.isEmpty { apis.append(api) }
+        }
         return apis
+    }
+
+    /// A WebSocket API's deployment: routes with their integrations (AWS_PROXY, MOCK, HTTP), two-way
+    /// when the route has a route response.
+    static func webSocketRoutes(_ snapshot: JSONValue, location: SourceLocation) -> [WebSocketRoute] {
+        let routes = ObjectMap(json: snapshot["routes"])
+        let integrations = ObjectMap(json: snapshot["integrations"])
+        let routeResponses = ObjectMap(json: snapshot["routeResponses"])
+        let integrationResponses = ObjectMap(json: snapshot["integrationResponses"])
+        var result: [WebSocketRoute] = []
+        for (routeID, route) in routes.entries {
+            guard let key = route["routeKey"]?.stringValue else { continue }
+            var integration: Integration?
+            if let target = route["target"]?.stringValue, target.hasPrefix("integrations/") {
+                let integrationID = String(target.dropFirst("integrations/".count))
+                if let object = integrations[integrationID] {
+                    var responses: [IntegrationResponse] = []
+                    for (responseKey, response) in integrationResponses.entries where responseKey.hasPrefix(integrationID + "/") {
+                        let selection = response["integrationResponseKey"]?.stringValue ?? "$default"
+                        responses.append(IntegrationResponse(
+                            selectionPattern: selection == "$default" ? "default" : selection, statusCode: "200",
+                            responseTemplates: strings(response["responseTemplates"])))
+                    }
+                    integration = Integration(
+                        kind: Integration.Kind(rawValue: object["integrationType"]?.stringValue ?? "") ?? .mock,
+                        uri: object["integrationUri"]?.stringValue, httpMethod: object["integrationMethod"]?.stringValue,
+                        requestTemplates: strings(object["requestTemplates"]),
+                        timeoutMillis: Int(object["timeoutInMillis"]?.numberValue ?? 29_000), responses: responses, location: location)
+                }
+            }
+            let twoWay = routeResponses.entries.contains { $0.key.hasPrefix(routeID + "/") }
+            result.append(WebSocketRoute(key: key, integration: integration, returnsResponse: twoWay))
+        }
+        return result
     }
 
     /// A throttle from a settings object, when it has both limits.

@@ -19,6 +19,7 @@ struct ObjectMap: Sendable {
 
     var values: [JSONObject] { order.map { items[$0]! } }
     var keys: [String] { order }
+    var entries: [(key: String, value: JSONObject)] { order.map { ($0, items[$0]!) } }
     var isEmpty: Bool { items.isEmpty }
 
     var json: JSONValue {

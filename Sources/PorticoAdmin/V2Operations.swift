@@ -375,7 +375,10 @@ enum V2Operations {
         ]
         if let description { deployment["description"] = description }
         record.deployments[id] = deployment
-        record.snapshots[id] = .object(["routes": record.routes.json, "integrations": record.integrations.json])
+        record.snapshots[id] = .object([
+            "routes": record.routes.json, "integrations": record.integrations.json,
+            "routeResponses": record.routeResponses.json, "integrationResponses": record.integrationResponses.json,
+        ])
         return deployment
     }
 

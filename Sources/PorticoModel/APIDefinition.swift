@@ -112,6 +112,8 @@ public struct Stage: Sendable, Hashable {
     public var deployment: [APIOperation]?
     /// A canary release: a share of the stage's traffic served by another deployment.
     public var canary: Canary?
+    /// WebSocket APIs: the routes of the deployment this stage serves (nil: the API's own).
+    public var webSocketRoutes: [WebSocketRoute]?
     /// WAF-style rules in front of the stage.
     public var waf: WAFConfig?
 

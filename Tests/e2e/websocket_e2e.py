@@ -172,8 +172,32 @@ async def limits():
         portico.stop()
 
 
+async def through_apigatewayv2():
+    """A WebSocket API made with boto3's apigatewayv2 client: a mock two-way $default route."""
+    port = free_port()
+    portico = Portico(["serve", "--dev", "--port", str(port)], port)
+    try:
+        v2 = boto3.client("apigatewayv2", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="AKIDLOCAL", aws_secret_access_key="local", config=Config(retries={"max_attempts": 1}))
+        api = v2.create_api(Name="live", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+        integration = v2.create_integration(ApiId=api, IntegrationType="MOCK", RequestTemplates={"application/json": '{"statusCode": 200}'},
+                                            TemplateSelectionExpression="\\$default")["IntegrationId"]
+        v2.create_integration_response(ApiId=api, IntegrationId=integration, IntegrationResponseKey="$default",
+                                       ResponseTemplates={"application/json": '{"from": "apigatewayv2"}'})
+        route = v2.create_route(ApiId=api, RouteKey="$default", Target=f"integrations/{integration}")["RouteId"]
+        v2.create_route_response(ApiId=api, RouteId=route, RouteResponseKey="$default")
+        v2.create_stage(ApiId=api, StageName="live")
+        v2.create_deployment(ApiId=api, StageName="live")
+        async with connect(f"ws://127.0.0.1:{port}/live", open_timeout=10) as ws:
+            await ws.send(json.dumps({"action": "anything"}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(answer == {"from": "apigatewayv2"}, f"the deployed mock answers: {answer}")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [life_of_a_connection, limits]
+    scenarios = [life_of_a_connection, limits, through_apigatewayv2]
     failures = 0
     for scenario in scenarios:
         started = time.time()

@@ -100,7 +100,11 @@ public struct Compiler {
             apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header,
             cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api),
             waf: stage.waf.map(CompiledWAF.init),
-            webSocket: api.webSocket.map { compileWebSocket($0, stage: stage, api: api) }
+            webSocket: api.webSocket.map { definition in
+                var deployed = definition
+                if let routes = stage.webSocketRoutes { deployed.routes = routes }
+                return compileWebSocket(deployed, stage: stage, api: api)
+            }
         )
     }
 
