@@ -30,6 +30,13 @@ public enum ChildProcess {
             posix_spawn_file_actions_adddup2(&actions, output, STDERR_FILENO)
             posix_spawn_file_actions_addclose(&actions, output)
         }
+        // The child gets stdin, stdout and stderr only: an inherited client socket would stay open
+        // in it after Portico closed the connection (a WebSocket client would wait for the FIN).
+        if let closeFrom = closeFrom {
+            _ = closeFrom(&actions, 3)
+        } else {
+            markOpenDescriptorsCloseOnExec()
+        }
         // `env -C` changes directory (Glibc's posix_spawn_file_actions_addchdir_np is not visible here).
         let prefix = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? [])
         let arguments = (prefix + command).map { strdup($0) } + [nil]
@@ -42,6 +49,22 @@ public enum ChildProcess {
         let result = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, arguments, variables)
         guard result == 0 else { throw StartError(description: "cannot start \(command.joined(separator: " ")): \(String(cString: strerror(result)))") }
         return pid
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not show.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
+    }()
+
+    /// Without `addclosefrom`: every open descriptor above stderr is marked close-on-exec.
+    private static func markOpenDescriptorsCloseOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// The child's exit status if it has exited (reaping it), nil while it runs.

@@ -196,8 +196,34 @@ async def through_apigatewayv2():
         portico.stop()
 
 
+async def chat_example():
+    """examples/chat: two members; one sends, both receive through @connections."""
+    import shutil
+    directory = tempfile.mkdtemp(prefix="portico-chat-")
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+    shutil.copytree(os.path.join(examples, "chat"), os.path.join(directory, "chat"))
+    shutil.copytree(os.path.join(examples, "petstore", "functions"), os.path.join(directory, "petstore", "functions"))
+    port = free_port()
+    config = os.path.join(directory, "chat", "portico.yaml")
+    with open(config) as f:
+        text = f.read().replace("8081", str(port))
+    with open(config, "w") as f:
+        f.write(text)
+    portico = Portico(["serve", config], port)
+    try:
+        url = f"ws://127.0.0.1:{port}/prod"
+        async with connect(url + "?name=ada", open_timeout=10) as ada, connect(url + "?name=grace", open_timeout=10) as grace:
+            await ada.send(json.dumps({"action": "hello"}))
+            expect("hint" in json.loads(await asyncio.wait_for(ada.recv(), 10)), "other actions get the $default hint")
+            await grace.send(json.dumps({"action": "sendmessage", "message": "hi all"}))
+            for member in (ada, grace):
+                expect(json.loads(await asyncio.wait_for(member.recv(), 15)) == {"from": "grace", "message": "hi all"}, "every member gets the message")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [life_of_a_connection, limits, through_apigatewayv2]
+    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example]
     failures = 0
     for scenario in scenarios:
         started = time.time()
