@@ -478,16 +478,5 @@ public struct OpenAPIReader {
                 sink.unsupported("\(integration.kind.rawValue) integrations with AWS services other than Lambda are not implemented; the route answers 500", at: node["uri"] ?? node)
             }
         }
-        for (template, _) in integration.requestTemplates where integration.kind != .mock {
-            _ = template
-            sink.unsupported("request mapping templates are not evaluated yet (passthrough is used)", at: node["requestTemplates"]!)
-            break
-        }
-        for response in integration.responses {
-            for (_, template) in response.responseTemplates where template.contains("$") || template.contains("#") {
-                sink.unsupported("response template for '\(response.selectionPattern)' uses Velocity, which is not evaluated yet: it is sent as written", at: node["responses"]!)
-                break
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import PorticoModel
+import PorticoVelocity
 
 /// The events a WebSocket API sends its function integrations, as AWS builds them: CONNECT (with
 /// the upgrade request's headers and query string), MESSAGE (the body) and DISCONNECT (with the
@@ -81,5 +82,20 @@ public enum WebSocketEvent {
         }
         event["requestContext"] = .object(context)
         return Array(JSONValue.object(event).serialized.utf8)
+    }
+}
+
+extension MappingSeed {
+    /// What a WebSocket route's mapping templates read: `$context.connectionId`, `routeKey`,
+    /// `eventType`, `requestId`, `stage`, `apiId`, `connectedAt`, `identity.sourceIp`; the message is `$input`.
+    public static func webSocket(_ connection: WebSocketEvent.Connection, routeKey: String, eventType: String, requestID: String, stageVariables: [String: String]) -> MappingSeed {
+        let identity = VelocityMap([("sourceIp", .string(connection.sourceIP)), ("userAgent", connection.userAgent.map { .string($0) } ?? .null)])
+        let context = VelocityMap([
+            ("connectionId", .string(connection.connectionID)), ("routeKey", .string(routeKey)), ("eventType", .string(eventType)),
+            ("requestId", .string(requestID)), ("stage", .string(connection.stage)), ("apiId", .string(connection.apiID)),
+            ("domainName", .string(connection.domainName)), ("connectedAt", .integer(Int(connection.connectedAtMillis))),
+            ("identity", .map(identity)), ("error", .map(VelocityMap())),
+        ])
+        return MappingSeed(input: MappingInput(body: []), context: context, stageVariables: stageVariables)
     }
 }

@@ -27,7 +27,8 @@ extension RequestDriver {
         exchange.action = .authorizing
         let accept = Base64.encode(Array(Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))))
         let target = webSocket.routes["$connect"]?.target ?? .none
-        WebSocketIntegrations.run(target, event: event, message: [], functions: state.functions, loop: state.loop)
+        let seed = MappingSeed.webSocket(connection, routeKey: "$connect", eventType: "CONNECT", requestID: exchange.requestID.shortID, stageVariables: stage.variables)
+        WebSocketIntegrations.run(target, event: event, message: [], seed: seed, functions: state.functions, loop: state.loop)
             .assumeIsolated().whenSuccess { [self] result in
                 guard self.exchange === exchange, !exchange.responseStarted else { return }
                 switch result {
@@ -39,7 +40,7 @@ extension RequestDriver {
                     exchange.requestComplete = true
                     record(exchange)
                     self.exchange = nil
-                    let session = WebSocketSession(id: connection.connectionID, webSocket: webSocket, connection: connection, state: state, registry: state.webSockets)
+                    let session = WebSocketSession(id: connection.connectionID, webSocket: webSocket, variables: stage.variables, connection: connection, state: state, registry: state.webSockets)
                     wire.upgradeToWebSocket(accept: accept, session: session, maxFrameBytes: webSocket.limits.maxFrameBytes)
                 case .success(let answer):
                     // `$connect` refused: its status, and the connection closes.

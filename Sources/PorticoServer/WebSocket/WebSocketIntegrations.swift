@@ -15,7 +15,7 @@ enum WebSocketIntegrations {
     }
 
     static func run(
-        _ target: CompiledWebSocketRoute.Target, event: [UInt8], message: [UInt8], functions: (any FunctionInvoker)?, loop: EventLoop
+        _ target: CompiledWebSocketRoute.Target, event: [UInt8], message: [UInt8], seed: MappingSeed?, functions: (any FunctionInvoker)?, loop: EventLoop
     ) -> EventLoopFuture<Result<Answer, GatewayError>> {
         switch target {
         case .none:
@@ -23,7 +23,7 @@ enum WebSocketIntegrations {
         case .unavailable:
             return loop.makeSucceededFuture(.failure(.internalError))
         case .mock(let plan):
-            switch plan.respond(contentType: "application/json", accept: nil, seed: nil, body: message) {
+            switch plan.respond(contentType: "application/json", accept: nil, seed: seed, body: message) {
             case .success(let response):
                 return loop.makeSucceededFuture(.success(Answer(status: Int(response.status.code), body: Array(response.body.readableBytesView))))
             case .failure(let error):

@@ -13,6 +13,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
 
     let id: String
     private let webSocket: CompiledWebSocket
+    private let variables: [String: String]
     private var connection: WebSocketEvent.Connection
     private let state: LoopState
     private let registry: WebSocketRegistry
@@ -27,8 +28,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
     private var closeReason = ""
     private var timers: [Scheduled<Void>] = []
 
-    init(id: String, webSocket: CompiledWebSocket, connection: WebSocketEvent.Connection, state: LoopState, registry: WebSocketRegistry) {
+    init(id: String, webSocket: CompiledWebSocket, variables: [String: String], connection: WebSocketEvent.Connection, state: LoopState, registry: WebSocketRegistry) {
         self.id = id
+        self.variables = variables
         self.webSocket = webSocket
         self.connection = connection
         self.state = state
@@ -125,7 +127,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
             requestID: requestID, nowMillis: now)
         guard let context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        WebSocketIntegrations.run(route.target, event: event, message: message, functions: state.functions, loop: context.eventLoop).whenSuccess { result in
+        let seed = MappingSeed.webSocket(connection, routeKey: route.key, eventType: "MESSAGE", requestID: requestID, stageVariables: variables)
+        WebSocketIntegrations.run(route.target, event: event, message: message, seed: seed, functions: state.functions, loop: context.eventLoop).whenSuccess { result in
             let session = bound.value
             switch result {
             case .success(let answer):
@@ -184,6 +187,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
         let event = WebSocketEvent.make(
             .disconnect(statusCode: closeCode, reason: closeReason), routeKey: "$disconnect", connection: connection,
             requestID: state.ids.make().shortID, nowMillis: state.now())
-        _ = WebSocketIntegrations.run(route.target, event: event, message: [], functions: state.functions, loop: loop)
+        let seed = MappingSeed.webSocket(connection, routeKey: "$disconnect", eventType: "DISCONNECT", requestID: state.ids.make().shortID, stageVariables: variables)
+        _ = WebSocketIntegrations.run(route.target, event: event, message: [], seed: seed, functions: state.functions, loop: loop)
     }
 }
