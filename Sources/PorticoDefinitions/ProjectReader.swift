@@ -9,7 +9,7 @@ public struct ProjectReader {
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
     ]
-    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages", "routeSelectionExpression", "routes", "limits"]
+    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages", "routeSelectionExpression", "routes", "limits", "authorizers"]
     static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache", "waf"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
@@ -419,7 +419,7 @@ public struct ProjectReader {
         var definition = WebSocketDefinition(routeSelectionExpression: expression)
         for (key, route) in sink.mapping(node["routes"], "routes") ?? [] {
             guard let fields = sink.mapping(route, "route \(key)") else { continue }
-            sink.checkKeys(fields, known: ["integration", "routeResponse"], in: "route \(key)")
+            sink.checkKeys(fields, known: ["integration", "routeResponse", "authorizationType", "authorizer"], in: "route \(key)")
             var integration: Integration?
             if let spec = route["integration"] {
                 let (read, diagnostics) = OpenAPIReader.readIntegration(spec, type: .websocket, operation: key, maxTimeoutMillis: maxTimeout)
@@ -428,7 +428,19 @@ public struct ProjectReader {
             } else if key != "$disconnect" && key != "$connect" {
                 sink.error("the route \(key) needs an integration", at: route)
             }
-            definition.routes.append(WebSocketRoute(key: key, integration: integration, returnsResponse: sink.bool(route["routeResponse"], "routeResponse") ?? false))
+            var webSocketRoute = WebSocketRoute(key: key, integration: integration, returnsResponse: sink.bool(route["routeResponse"], "routeResponse") ?? false)
+            if let type = sink.string(route["authorizationType"], "authorizationType") {
+                guard key == "$connect", let value = AuthorizationType(rawValue: type.uppercased()), [.none, .awsIAM, .custom].contains(value) else {
+                    sink.error("only $connect is authorized, with NONE, AWS_IAM or CUSTOM (\(key): \(type))", at: route["authorizationType"]!)
+                    continue
+                }
+                webSocketRoute.authorizationType = value
+            }
+            webSocketRoute.authorizer = sink.string(route["authorizer"], "authorizer")
+            if webSocketRoute.authorizationType == .custom && webSocketRoute.authorizer == nil {
+                sink.error("a CUSTOM $connect route names its authorizer (one of the API's authorizers)", at: route)
+            }
+            definition.routes.append(webSocketRoute)
         }
         if let limits = node["limits"], let fields = sink.mapping(limits, "limits") {
             sink.checkKeys(fields, known: ["maxMessageBytes", "maxFrameBytes", "idleTimeoutSeconds", "maxConnectionSeconds"], in: "limits")
@@ -439,6 +451,19 @@ public struct ProjectReader {
         }
         var api = APIDefinition(id: id, name: name, type: .websocket, stages: stages, location: node.location)
         api.webSocket = definition
+        // Lambda REQUEST authorizers for $connect: `authorizers: {name: {authorizerUri, identitySource: [route.request.header.X, …]}}`.
+        for (authorizerName, spec) in sink.mapping(node["authorizers"], "authorizers") ?? [] {
+            guard let fields = sink.mapping(spec, "authorizer \(authorizerName)") else { continue }
+            sink.checkKeys(fields, known: ["authorizerUri", "identitySource", "authorizerResultTtlInSeconds"], in: "authorizer \(authorizerName)")
+            guard let uri = sink.string(spec["authorizerUri"], "authorizerUri") else {
+                sink.error("the authorizer '\(authorizerName)' needs an authorizerUri", at: spec)
+                continue
+            }
+            let sources = (sink.sequence(spec["identitySource"], "identitySource") ?? []).compactMap { sink.string($0, "an identity source") }
+            api.authorizers.append(AuthorizerDefinition(
+                name: authorizerName, kind: .request, functionURI: uri, identitySources: sources,
+                resultTTLSeconds: sink.int(spec["authorizerResultTtlInSeconds"], "authorizerResultTtlInSeconds") ?? 0, location: spec.location))
+        }
         return api
     }
 

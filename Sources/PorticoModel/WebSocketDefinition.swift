@@ -19,6 +19,9 @@ public struct WebSocketRoute: Sendable, Hashable {
     public var integration: Integration?
     /// Two-way routes send the integration's answer back to the client (`$default` route response).
     public var returnsResponse: Bool
+    /// `$connect` only: `AWS_IAM` or `CUSTOM` (a Lambda REQUEST authorizer of the API, by name).
+    public var authorizationType: AuthorizationType = .none
+    public var authorizer: String?
 
     public init(key: String, integration: Integration?, returnsResponse: Bool = false) {
         self.key = key

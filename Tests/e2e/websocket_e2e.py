@@ -222,8 +222,73 @@ async def chat_example():
         portico.stop()
 
 
+async def connect_authorization():
+    """$connect behind a Lambda REQUEST authorizer (allow, explicit deny, Unauthorized, missing identity)
+    and behind AWS_IAM (a SigV4-signed upgrade); the authorizer's context reaches later messages."""
+    import botocore.auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    directory = tempfile.mkdtemp(prefix="portico-ws-auth-")
+    port = free_port()
+    functions = "\n".join(
+        f"  - {{name: {name}, command: [{sys.executable}, -m, awslambdaric, chat.{name}], workingDirectory: {HANDLERS}}}"
+        for name in ["authorize", "whoami"])
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{host: 127.0.0.1, port: {port}}}]
+accessLog: {{enabled: false}}
+iam:
+  credentials:
+    - {{accessKeyId: AKIDWS, secretAccessKey: ws-secret, principal: "arn:aws:iam::123456789012:user/socket"}}
+functions:
+{functions}
+apis:
+  - name: guarded
+    type: WEBSOCKET
+    authorizers:
+      gate: {{authorizerUri: "{ARN.format('authorize')}", identitySource: [route.request.querystring.token]}}
+    routes:
+      $connect: {{authorizationType: CUSTOM, authorizer: gate}}
+      $default: {{integration: {{type: aws_proxy, uri: "{ARN.format('whoami')}"}}, routeResponse: true}}
+    stages: [{{name: guarded}}]
+  - name: signed
+    type: WEBSOCKET
+    routes:
+      $connect: {{authorizationType: AWS_IAM}}
+      $default: {{integration: {{type: aws_proxy, uri: "{ARN.format('whoami')}"}}, routeResponse: true}}
+    stages: [{{name: signed}}]
+""")
+    portico = Portico(["serve", os.path.join(directory, "portico.yaml")], port)
+    try:
+        base = f"ws://127.0.0.1:{port}"
+        for token, status in [("nope", 403), ("wrong", 401), (None, 401)]:
+            try:
+                async with connect(base + "/guarded" + (f"?token={token}" if token else ""), open_timeout=10):
+                    raise AssertionError(f"token {token} opened a connection")
+            except InvalidStatus as error:
+                expect(error.response.status_code == status, f"token {token}: {error.response.status_code} (expected {status})")
+        async with connect(base + "/guarded?token=letmein", open_timeout=10) as ws:
+            await ws.send("{}")
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(answer["authorizer"] == {"tier": "gold", "principalId": "user-7"}, f"the authorizer's context reaches messages: {answer}")
+        try:
+            async with connect(base + "/signed", open_timeout=10):
+                raise AssertionError("an unsigned upgrade opened a connection")
+        except InvalidStatus as error:
+            expect(error.response.status_code == 403, f"unsigned: {error.response.status_code}")
+        request = AWSRequest(method="GET", url=f"http://127.0.0.1:{port}/signed")
+        botocore.auth.SigV4Auth(Credentials("AKIDWS", "ws-secret"), "execute-api", "us-east-1").add_auth(request)
+        signed = {name: value for name, value in request.headers.items() if name.lower() in ("authorization", "x-amz-date")}
+        async with connect(base + "/signed", open_timeout=10, additional_headers=signed) as ws:
+            await ws.send("{}")
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(answer["userArn"] == "arn:aws:iam::123456789012:user/socket", f"the signer reaches messages: {answer}")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example]
+    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization]
     failures = 0
     for scenario in scenarios:
         started = time.time()

@@ -131,7 +131,16 @@ public struct Compiler {
                 }
             }
             if case .unavailable(let reason) = target { report(Diagnostic(.error, "WebSocket route \(route.key): \(reason)", at: api.location)) }
-            routes[route.key] = CompiledWebSocketRoute(key: route.key, target: target, returnsResponse: route.returnsResponse)
+            var authorizer: CompiledAuthorizer?
+            if route.authorizationType == .custom, let name = route.authorizer {
+                if let definition = api.authorizers.first(where: { $0.name == name }) {
+                    authorizer = compileAuthorizer(definition, stage: stage, api: api, isCanary: false)
+                } else {
+                    report(Diagnostic(.error, "WebSocket route \(route.key): no authorizer '\(name)'", at: api.location))
+                }
+            }
+            routes[route.key] = CompiledWebSocketRoute(
+                key: route.key, target: target, returnsResponse: route.returnsResponse, iam: route.authorizationType == .awsIAM, authorizer: authorizer)
         }
         return CompiledWebSocket(routes: routes, selectionExpression: definition.routeSelectionExpression, limits: definition.limits)
     }

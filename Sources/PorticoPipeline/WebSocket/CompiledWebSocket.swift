@@ -46,4 +46,8 @@ public struct CompiledWebSocketRoute: Sendable {
     public let target: Target
     /// Two-way: the integration's answer goes back to the client.
     public let returnsResponse: Bool
+    /// `$connect`: SigV4 required.
+    public let iam: Bool
+    /// `$connect`: the Lambda REQUEST authorizer asked first.
+    public let authorizer: CompiledAuthorizer?
 }

@@ -14,6 +14,8 @@ public enum WebSocketEvent {
         public var userAgent: String?
         public var connectedAtMillis: Int64
         public var clientCertificate: ClientCertificate?
+        /// What the `$connect` authorizer answered: its principal and context reach every event.
+        public var authorizer: AuthorizerResult?
 
         public init(connectionID: String, apiID: String, stage: String, domainName: String, sourceIP: String, userAgent: String?, connectedAtMillis: Int64) {
             self.connectionID = connectionID
@@ -33,6 +35,23 @@ public enum WebSocketEvent {
     }
 
     public static func make(_ kind: Kind, routeKey: String, connection: Connection, requestID: String, nowMillis: Int64) -> [UInt8] {
+        Array(JSONValue.object(fields(kind, routeKey: routeKey, connection: connection, requestID: requestID, nowMillis: nowMillis)).serialized.utf8)
+    }
+
+    /// The `$connect` authorizer's REQUEST event: the CONNECT event's fields with `type` and `methodArn`.
+    public static func authorizerRequest(
+        headers: [(name: String, value: String)], query: String, methodARN: String, stageVariables: [String: String], connection: Connection,
+        requestID: String, nowMillis: Int64
+    ) -> [UInt8] {
+        var event = fields(.connect(headers: headers, query: query), routeKey: "$connect", connection: connection, requestID: requestID, nowMillis: nowMillis)
+        event["type"] = "REQUEST"
+        event["methodArn"] = .string(methodARN)
+        event["stageVariables"] = stageVariables.isEmpty ? .null : .object(stageVariables.mapValues { .string($0) })
+        event["isBase64Encoded"] = nil
+        return Array(JSONValue.object(event).serialized.utf8)
+    }
+
+    static func fields(_ kind: Kind, routeKey: String, connection: Connection, requestID: String, nowMillis: Int64) -> [String: JSONValue] {
         var identity: [String: JSONValue] = ["sourceIp": .string(connection.sourceIP)]
         if let agent = connection.userAgent { identity["userAgent"] = .string(agent) }
         if let certificate = connection.clientCertificate { identity["clientCert"] = certificate.json }
@@ -42,6 +61,18 @@ public enum WebSocketEvent {
             "requestId": .string(requestID), "extendedRequestId": .string(requestID), "requestTimeEpoch": .number(Double(nowMillis)),
             "requestTime": .string(CivilTime(epochSeconds: nowMillis / 1000).commonLogFormat), "identity": .object(identity),
         ]
+        if let authorizer = connection.authorizer {
+            var fields = authorizer.context
+            if let principal = authorizer.principalID { fields["principalId"] = .string(principal) }
+            if let iam = authorizer.iam {
+                identity["userArn"] = .string(iam.userARN)
+                identity["accessKey"] = .string(iam.accessKey)
+                identity["accountId"] = .string(iam.accountID)
+                context["identity"] = .object(identity)
+            } else {
+                context["authorizer"] = .object(fields)
+            }
+        }
         var event: [String: JSONValue] = ["isBase64Encoded": false]
         switch kind {
         case .connect(let headers, let query):
@@ -81,7 +112,7 @@ public enum WebSocketEvent {
             context["disconnectReason"] = .string(reason)
         }
         event["requestContext"] = .object(context)
-        return Array(JSONValue.object(event).serialized.utf8)
+        return event
     }
 }
 

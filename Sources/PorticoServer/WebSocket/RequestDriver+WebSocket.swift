@@ -21,12 +21,87 @@ extension RequestDriver {
             domainName: String(host.split(separator: ":").first ?? Substring(host)), sourceIP: info.sourceIP,
             userAgent: head.field("user-agent"), connectedAtMillis: exchange.startEpochMillis)
         connection.clientCertificate = info.forwarded.clientCertificate
-        let event = WebSocketEvent.make(
-            .connect(headers: headers, query: String(Pipeline.splitTarget(head.uri).query)), routeKey: "$connect", connection: connection,
-            requestID: exchange.requestID.shortID, nowMillis: exchange.startEpochMillis)
         exchange.action = .authorizing
         let accept = Base64.encode(Array(Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))))
-        let target = webSocket.routes["$connect"]?.target ?? .none
+        let (path, query) = Pipeline.splitTarget(head.uri)
+        let route = webSocket.routes["$connect"]
+        let methodARN = "\(ARNs.api(stage.apiID))/\(stage.name)/$connect"
+        // $connect's authorization first: SigV4, or the Lambda REQUEST authorizer.
+        if route?.iam == true {
+            switch IAMFilter.check(
+                head: head, path: path, query: query, body: [], credentials: exchange.gateway.iamCredentials, methodARN: methodARN,
+                nowSeconds: exchange.startEpochMillis / 1000, keys: exchange.gateway.signingKeys) {
+            case .verified(let result): connection.authorizer = result
+            case .refused(let error, let message):
+                exchange.keepAlive = false
+                // An unsigned upgrade is refused as any other: 403 Forbidden.
+                if error == .missingAuthenticationToken { return writeError(.forbidden, exchange: exchange) }
+                return writeError(error, exchange: exchange, message: message)
+            case .needsBody:
+                break
+            }
+        }
+        if let authorizer = route?.authorizer {
+            guard let functions = state.functions else {
+                exchange.keepAlive = false
+                return writeError(.authorizerFailure, exchange: exchange)
+            }
+            // Every identity source must be there, or the answer is 401 without a call (as AWS).
+            for source in authorizer.identity {
+                let present: Bool = switch source {
+                case .header(let name): head.field(named: name)?.isEmpty == false
+                case .query(let name): QueryString.first(name, in: query)?.isEmpty == false
+                case .stageVariable(let name): stage.variables[name] != nil
+                case .context: true
+                }
+                if !present {
+                    exchange.keepAlive = false
+                    return writeError(.unauthorized, exchange: exchange)
+                }
+            }
+            let request = WebSocketEvent.authorizerRequest(
+                headers: headers, query: String(query), methodARN: methodARN, stageVariables: stage.variables, connection: connection,
+                requestID: exchange.requestID.shortID, nowMillis: exchange.startEpochMillis)
+            let promise = state.loop.makePromise(of: FunctionOutcome.self)
+            promise.completeWithTask {
+                await functions.invoke(authorizer.function.functionName, functionARN: authorizer.function.functionARN, payload: request, timeoutMillis: 10_000)
+            }
+            promise.futureResult.assumeIsolated().whenSuccess { [self] outcome in
+                guard self.exchange === exchange, !exchange.responseStarted else { return }
+                exchange.keepAlive = false
+                switch AuthorizerResult.read(outcome, simpleResponses: false) {
+                case .success(let result):
+                    switch result.evaluate(methodARN: methodARN) {
+                    case .allow:
+                        connection.authorizer = result
+                        exchange.keepAlive = true
+                        runConnect(connection, route: route, stage: stage, webSocket: webSocket, headers: headers, query: String(query), accept: accept, exchange: exchange)
+                        return
+                    case .explicitDeny, .noMatchingAllow:
+                        writeError(.forbidden, exchange: exchange)
+                    }
+                case .failure(.unauthorized):
+                    writeError(.unauthorized, exchange: exchange)
+                case .failure(.invalid(let reason)):
+                    exchange.errorMessage = reason
+                    writeError(.authorizerFailure, exchange: exchange)
+                }
+                wire.flush()
+            }
+            return
+        }
+        runConnect(connection, route: route, stage: stage, webSocket: webSocket, headers: headers, query: String(query), accept: accept, exchange: exchange)
+    }
+
+    /// The `$connect` route's integration, then the upgrade (2xx) or its refusal.
+    private func runConnect(
+        _ connection: WebSocketEvent.Connection, route: CompiledWebSocketRoute?, stage: CompiledStage, webSocket: CompiledWebSocket,
+        headers: [(name: String, value: String)], query: String, accept: String, exchange: Exchange
+    ) {
+        let event = WebSocketEvent.make(
+            .connect(headers: headers, query: query), routeKey: "$connect", connection: connection,
+            requestID: exchange.requestID.shortID, nowMillis: exchange.startEpochMillis)
+        let target = route?.target ?? .none
         let seed = MappingSeed.webSocket(connection, routeKey: "$connect", eventType: "CONNECT", requestID: exchange.requestID.shortID, stageVariables: stage.variables)
         WebSocketIntegrations.run(target, event: event, message: [], seed: seed, functions: state.functions, loop: state.loop)
             .assumeIsolated().whenSuccess { [self] result in

@@ -23,3 +23,17 @@ def disconnect(event, context):
     with open(os.environ["DISCONNECTS"], "a") as log:
         log.write(f"{request['connectionId']} {request['eventType']} {request.get('disconnectStatusCode')}\n")
     return {"statusCode": 200}
+
+
+def authorize(event, context):
+    token = (event.get("queryStringParameters") or {}).get("token")
+    if token not in ("letmein", "nope"):
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "letmein" else "Deny"
+    return {"principalId": "user-7", "context": {"tier": "gold"},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": "execute-api:Invoke", "Resource": event["methodArn"]}]}}
+
+
+def whoami(event, context):
+    request = event["requestContext"]
+    return {"statusCode": 200, "body": json.dumps({"authorizer": request.get("authorizer"), "userArn": request["identity"].get("userArn")})}

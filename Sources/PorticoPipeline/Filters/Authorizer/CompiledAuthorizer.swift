@@ -42,6 +42,7 @@ public final class CompiledAuthorizer: Sendable {
         if expression.hasPrefix("$") { expression = expression.dropFirst() }
         for (prefix, make) in [
             ("method.request.header.", IdentitySource.header), ("request.header.", IdentitySource.header),
+            ("route.request.header.", IdentitySource.header), ("route.request.querystring.", IdentitySource.query),
             ("method.request.querystring.", IdentitySource.query), ("request.querystring.", IdentitySource.query),
             ("stageVariables.", IdentitySource.stageVariable), ("context.", IdentitySource.context),
         ] as [(String, (String) -> IdentitySource)] where expression.hasPrefix(prefix) {
