@@ -92,6 +92,10 @@ enum DeployedAPIs {
             let location = SourceLocation(file: "management API", pointer: "/v2/apis/\(id)")
             var api = APIDefinition(id: id, name: record.api["name"]?.stringValue ?? id, type: .websocket, location: location)
             api.webSocket = WebSocketDefinition(routeSelectionExpression: record.api["routeSelectionExpression"]?.stringValue ?? "$request.body.action")
+            if let keys = record.api["apiKeySelectionExpression"]?.stringValue, keys.lowercased().hasPrefix("$request.header.") {
+                api.webSocket?.apiKeySelectionExpression = keys
+            }
+            api.authorizers = record.authorizers.values.compactMap { httpAuthorizer($0, location: location) }
             for stage in record.stages.values {
                 guard let name = stage["stageName"]?.stringValue, let deploymentID = stage["deploymentId"]?.stringValue,
                       let snapshot = record.snapshots[deploymentID] else { continue }
@@ -133,7 +137,18 @@ enum DeployedAPIs {
                 }
             }
             let twoWay = routeResponses.entries.contains { $0.key.hasPrefix(routeID + "/") }
-            result.append(WebSocketRoute(key: key, integration: integration, returnsResponse: twoWay))
+            var webSocketRoute = WebSocketRoute(key: key, integration: integration, returnsResponse: twoWay)
+            if key == "$connect" {
+                webSocketRoute.apiKeyRequired = route["apiKeyRequired"]?.boolValue ?? false
+                switch route["authorizationType"]?.stringValue {
+                case "AWS_IAM": webSocketRoute.authorizationType = .awsIAM
+                case "CUSTOM":
+                    webSocketRoute.authorizationType = .custom
+                    webSocketRoute.authorizer = route["authorizerId"]?.stringValue
+                default: break
+                }
+            }
+            result.append(webSocketRoute)
         }
         return result
     }

@@ -9,7 +9,7 @@ public struct ProjectReader {
         "name", "command", "workingDirectory", "environment", "handler", "timeout", "memorySize", "maxConcurrency",
         "warmInstances", "queueLimit",
     ]
-    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages", "routeSelectionExpression", "routes", "limits", "authorizers"]
+    static let apiKeys: Set<String> = ["name", "id", "type", "definition", "openapi", "stages", "routeSelectionExpression", "routes", "limits", "authorizers", "apiKeySelectionExpression"]
     static let stageKeys: Set<String> = ["name", "variables", "throttling", "methodThrottling", "cache", "waf"]
     static let listenerKeys: Set<String> = ["host", "port", "tls", "http2"]
     static let limitKeys: Set<String> = [
@@ -417,9 +417,14 @@ public struct ProjectReader {
             return nil
         }
         var definition = WebSocketDefinition(routeSelectionExpression: expression)
+        if let keyExpression = sink.string(node["apiKeySelectionExpression"], "apiKeySelectionExpression") {
+            if keyExpression.lowercased().hasPrefix("$request.header.") { definition.apiKeySelectionExpression = keyExpression } else {
+                sink.error("apiKeySelectionExpression reads a header: $request.header.x-api-key", at: node["apiKeySelectionExpression"]!)
+            }
+        }
         for (key, route) in sink.mapping(node["routes"], "routes") ?? [] {
             guard let fields = sink.mapping(route, "route \(key)") else { continue }
-            sink.checkKeys(fields, known: ["integration", "routeResponse", "authorizationType", "authorizer"], in: "route \(key)")
+            sink.checkKeys(fields, known: ["integration", "routeResponse", "authorizationType", "authorizer", "apiKeyRequired"], in: "route \(key)")
             var integration: Integration?
             if let spec = route["integration"] {
                 let (read, diagnostics) = OpenAPIReader.readIntegration(spec, type: .websocket, operation: key, maxTimeoutMillis: maxTimeout)
@@ -437,6 +442,10 @@ public struct ProjectReader {
                 webSocketRoute.authorizationType = value
             }
             webSocketRoute.authorizer = sink.string(route["authorizer"], "authorizer")
+            webSocketRoute.apiKeyRequired = sink.bool(route["apiKeyRequired"], "apiKeyRequired") ?? false
+            if webSocketRoute.apiKeyRequired && key != "$connect" {
+                sink.error("API keys are checked on $connect only (\(key))", at: route["apiKeyRequired"]!)
+            }
             if webSocketRoute.authorizationType == .custom && webSocketRoute.authorizer == nil {
                 sink.error("a CUSTOM $connect route names its authorizer (one of the API's authorizers)", at: route)
             }

@@ -2,6 +2,8 @@
 /// message chooses one (`routeSelectionExpression`, e.g. `$request.body.action`).
 public struct WebSocketDefinition: Sendable, Hashable {
     public var routeSelectionExpression: String
+    /// Where `$connect`'s API key is read: `$request.header.x-api-key` (AWS's default and only form).
+    public var apiKeySelectionExpression = "$request.header.x-api-key"
     public var routes: [WebSocketRoute]
     /// Settings Portico allows beyond AWS, each with AWS's value as the default.
     public var limits: WebSocketLimits
@@ -22,6 +24,8 @@ public struct WebSocketRoute: Sendable, Hashable {
     /// `$connect` only: `AWS_IAM` or `CUSTOM` (a Lambda REQUEST authorizer of the API, by name).
     public var authorizationType: AuthorizationType = .none
     public var authorizer: String?
+    /// `$connect` only: an API key of a usage plan of the stage is required.
+    public var apiKeyRequired = false
 
     public init(key: String, integration: Integration?, returnsResponse: Bool = false) {
         self.key = key

@@ -97,6 +97,8 @@ async def life_of_a_connection():
             expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "other actions go to $default")
             await ws.send("not json")
             expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "a body that is not JSON goes to $default")
+            await ws.send(b"\x00\xff binary")
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"route": "default"}, "a binary message goes to $default")
             pong = await ws.ping()
             await asyncio.wait_for(pong, 5)
 
@@ -104,6 +106,8 @@ async def life_of_a_connection():
             api = management(port)
             api.post_to_connection(ConnectionId=connection_id, Data=b'{"pushed": true}')
             expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"pushed": True}, "a message posted through @connections arrives")
+            api.post_to_connection(ConnectionId=connection_id, Data=b"\xff\x00\x01")
+            expect(await asyncio.wait_for(ws.recv(), 10) == b"\xff\x00\x01", "bytes that are not UTF-8 arrive as a binary message")
             described = api.get_connection(ConnectionId=connection_id)
             expect(described["Identity"]["SourceIp"] == "127.0.0.1" and described["ConnectedAt"] <= described["LastActiveAt"],
                    f"GetConnection: {described}")
@@ -257,6 +261,17 @@ apis:
       $connect: {{authorizationType: AWS_IAM}}
       $default: {{integration: {{type: aws_proxy, uri: "{ARN.format('whoami')}"}}, routeResponse: true}}
     stages: [{{name: signed}}]
+  - name: keyed
+    id: keyed1
+    type: WEBSOCKET
+    routes:
+      $connect: {{apiKeyRequired: true}}
+      $default: {{integration: {{type: aws_proxy, uri: "{ARN.format('whoami')}"}}, routeResponse: true}}
+    stages: [{{name: keyed}}]
+apiKeys:
+  - {{name: socket-key, id: key77, value: socket-key-0123456789abcdef}}
+usagePlans:
+  - {{name: two-a-day, apiStages: [{{api: keyed, stage: keyed}}], quota: {{limit: 2, period: DAY}}, keys: [socket-key]}}
 """)
     portico = Portico(["serve", os.path.join(directory, "portico.yaml")], port)
     try:
@@ -276,6 +291,24 @@ apis:
                 raise AssertionError("an unsigned upgrade opened a connection")
         except InvalidStatus as error:
             expect(error.response.status_code == 403, f"unsigned: {error.response.status_code}")
+        # API keys on $connect: none or unknown → 403, a good one counts against its plan's quota.
+        for headers, status in [({}, 403), ({"x-api-key": "not-a-key-0123456789abcdef"}, 403)]:
+            try:
+                async with connect(base + "/keyed", open_timeout=10, additional_headers=headers):
+                    raise AssertionError("a connection without a valid key opened")
+            except InvalidStatus as error:
+                expect(error.response.status_code == status, f"key {headers}: {error.response.status_code}")
+        for _ in range(2):
+            async with connect(base + "/keyed", open_timeout=10, additional_headers={"x-api-key": "socket-key-0123456789abcdef"}) as ws:
+                await ws.send("{}")
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                expect(answer["apiKeyId"] == "key77", f"the key reaches messages: {answer}")
+        try:
+            async with connect(base + "/keyed", open_timeout=10, additional_headers={"x-api-key": "socket-key-0123456789abcdef"}):
+                raise AssertionError("a third connection passed a quota of two")
+        except InvalidStatus as error:
+            expect(error.response.status_code == 429, f"over the quota: {error.response.status_code}")
+
         request = AWSRequest(method="GET", url=f"http://127.0.0.1:{port}/signed")
         botocore.auth.SigV4Auth(Credentials("AKIDWS", "ws-secret"), "execute-api", "us-east-1").add_auth(request)
         signed = {name: value for name, value in request.headers.items() if name.lower() in ("authorization", "x-amz-date")}
@@ -287,8 +320,41 @@ apis:
         portico.stop()
 
 
+async def secure_websockets():
+    """wss:// through a TLS listener."""
+    import ssl
+    import subprocess
+    directory = tempfile.mkdtemp(prefix="portico-wss-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "cert.pem"], cwd=directory, check=True, capture_output=True, timeout=60)
+    port = free_port()
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{host: 127.0.0.1, port: {port}, tls: {{certificate: cert.pem, key: key.pem}}}}]
+accessLog: {{enabled: false}}
+apis:
+  - name: secure
+    type: WEBSOCKET
+    routes:
+      $default:
+        routeResponse: true
+        integration: {{type: mock, requestTemplates: {{application/json: '{{"statusCode": 200}}'}},
+                       responses: {{default: {{statusCode: "200", responseTemplates: {{application/json: '{{"id": "$context.connectionId"}}'}}}}}}}}
+    stages: [{{name: secure}}]
+""")
+    portico = Portico(["serve", os.path.join(directory, "portico.yaml")], port)
+    try:
+        context = ssl.create_default_context(cafile=os.path.join(directory, "cert.pem"))
+        async with connect(f"wss://localhost:{port}/secure", ssl=context, open_timeout=10) as ws:
+            await ws.send("{}")
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(len(answer["id"]) == 16, f"a mock's template reads $context.connectionId over wss: {answer}")
+    finally:
+        portico.stop()
+
+
 def main():
-    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization]
+    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization, secure_websockets]
     failures = 0
     for scenario in scenarios:
         started = time.time()

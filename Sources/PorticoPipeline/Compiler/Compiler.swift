@@ -140,9 +140,12 @@ public struct Compiler {
                 }
             }
             routes[route.key] = CompiledWebSocketRoute(
-                key: route.key, target: target, returnsResponse: route.returnsResponse, iam: route.authorizationType == .awsIAM, authorizer: authorizer)
+                key: route.key, target: target, returnsResponse: route.returnsResponse, iam: route.authorizationType == .awsIAM, authorizer: authorizer,
+                apiKeyRequired: route.apiKeyRequired)
         }
-        return CompiledWebSocket(routes: routes, selectionExpression: definition.routeSelectionExpression, limits: definition.limits)
+        return CompiledWebSocket(
+            routes: routes, selectionExpression: definition.routeSelectionExpression, apiKeyExpression: definition.apiKeySelectionExpression,
+            limits: definition.limits)
     }
 
     /// `x-amazon-apigateway-policy` (REST): what Portico cannot evaluate is reported, once.

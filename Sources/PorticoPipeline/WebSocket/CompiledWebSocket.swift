@@ -5,10 +5,13 @@ import PorticoModel
 public final class CompiledWebSocket: Sendable {
     public let routes: [String: CompiledWebSocketRoute]
     let selectionPath: [String]
+    /// The header `$connect`'s API key is read from.
+    public let apiKeyHeader: String
     public let limits: WebSocketLimits
 
-    init(routes: [String: CompiledWebSocketRoute], selectionExpression: String, limits: WebSocketLimits) {
+    init(routes: [String: CompiledWebSocketRoute], selectionExpression: String, apiKeyExpression: String, limits: WebSocketLimits) {
         self.routes = routes
+        apiKeyHeader = String(apiKeyExpression.dropFirst("$request.header.".count))
         self.limits = limits
         var expression = Substring(selectionExpression)
         if expression.hasPrefix("${"), expression.hasSuffix("}") { expression = "$" + expression.dropFirst(2).dropLast() }
@@ -50,4 +53,6 @@ public struct CompiledWebSocketRoute: Sendable {
     public let iam: Bool
     /// `$connect`: the Lambda REQUEST authorizer asked first.
     public let authorizer: CompiledAuthorizer?
+    /// `$connect`: an API key is required.
+    public let apiKeyRequired: Bool
 }

@@ -16,6 +16,8 @@ public enum WebSocketEvent {
         public var clientCertificate: ClientCertificate?
         /// What the `$connect` authorizer answered: its principal and context reach every event.
         public var authorizer: AuthorizerResult?
+        /// The API key `$connect` was admitted with (value and id).
+        public var apiKey: (value: String, id: String)?
 
         public init(connectionID: String, apiID: String, stage: String, domainName: String, sourceIP: String, userAgent: String?, connectedAtMillis: Int64) {
             self.connectionID = connectionID
@@ -55,6 +57,10 @@ public enum WebSocketEvent {
         var identity: [String: JSONValue] = ["sourceIp": .string(connection.sourceIP)]
         if let agent = connection.userAgent { identity["userAgent"] = .string(agent) }
         if let certificate = connection.clientCertificate { identity["clientCert"] = certificate.json }
+        if let key = connection.apiKey {
+            identity["apiKey"] = .string(key.value)
+            identity["apiKeyId"] = .string(key.id)
+        }
         var context: [String: JSONValue] = [
             "routeKey": .string(routeKey), "connectionId": .string(connection.connectionID), "domainName": .string(connection.domainName),
             "stage": .string(connection.stage), "apiId": .string(connection.apiID), "connectedAt": .number(Double(connection.connectedAtMillis)),

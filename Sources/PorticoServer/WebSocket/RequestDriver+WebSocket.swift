@@ -26,7 +26,18 @@ extension RequestDriver {
         let (path, query) = Pipeline.splitTarget(head.uri)
         let route = webSocket.routes["$connect"]
         let methodARN = "\(ARNs.api(stage.apiID))/\(stage.name)/$connect"
-        // $connect's authorization first: SigV4, or the Lambda REQUEST authorizer.
+        // An API key of a usage plan of the stage, when $connect requires one.
+        if route?.apiKeyRequired == true {
+            let value = head.field(named: webSocket.apiKeyHeader)
+            switch TrafficFilter.admitKey(
+                value, apiID: stage.apiID, stage: stage.name, gateway: exchange.gateway, nowNanos: lastActivityNanos, epochMillis: exchange.startEpochMillis) {
+            case .success(let keyID): connection.apiKey = (value ?? "", keyID)
+            case .failure(let error):
+                exchange.keepAlive = false
+                return writeError(error, exchange: exchange)
+            }
+        }
+        // $connect's authorization: SigV4, or the Lambda REQUEST authorizer.
         if route?.iam == true {
             switch IAMFilter.check(
                 head: head, path: path, query: query, body: [], credentials: exchange.gateway.iamCredentials, methodARN: methodARN,

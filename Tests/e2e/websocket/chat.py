@@ -36,4 +36,5 @@ def authorize(event, context):
 
 def whoami(event, context):
     request = event["requestContext"]
-    return {"statusCode": 200, "body": json.dumps({"authorizer": request.get("authorizer"), "userArn": request["identity"].get("userArn")})}
+    return {"statusCode": 200, "body": json.dumps({"authorizer": request.get("authorizer"), "userArn": request["identity"].get("userArn"),
+                                                   "apiKeyId": request["identity"].get("apiKeyId")})}

@@ -1,7 +1,7 @@
 /// API keys, usage plans and throttles for one request, in the order AWS applies them: the key
 /// (403), the plan's per-method or per-key throttle (429 `Too Many Requests`), the plan's quota
 /// (429 `Limit Exceeded`), the stage's throttle for the method, the account's throttle.
-enum TrafficFilter {
+public enum TrafficFilter {
     static func admit<Head: RequestHead>(
         route: CompiledRoute, stage: CompiledStage, gateway: CompiledGateway, head: Head, authorization: AuthorizerResult?,
         nowNanos: UInt64, epochMillis: Int64, routed: inout Pipeline.Routed
@@ -24,6 +24,18 @@ enum TrafficFilter {
         if let bucket = route.throttle, !bucket.take(now: nowNanos) { return .throttled }
         if let account = gateway.accountThrottle, !account.take(now: nowNanos) { return .throttled }
         return nil
+    }
+
+    /// A WebSocket `$connect` that requires an API key: the key (from `apiKeySelectionExpression`,
+    /// `x-api-key` by default) in a usage plan of the stage, within its throttle and quota.
+    public static func admitKey(_ value: String?, apiID: String, stage: String, gateway: CompiledGateway, nowNanos: UInt64, epochMillis: Int64) -> Result<String, GatewayError> {
+        guard let value, let key = gateway.keys.key(value), key.enabled, let binding = key.binding(apiID: apiID, stage: stage) else {
+            return .failure(.invalidAPIKey)
+        }
+        if let bucket = binding.throttle, !bucket.take(now: nowNanos) { return .failure(.throttled) }
+        if let quota = binding.quota, !quota.take(epochMillis: epochMillis) { return .failure(.quotaExceeded) }
+        binding.usage.add(epochMillis: epochMillis)
+        return .success(key.id)
     }
 
     /// The IETF draft's structured fields (draft-ietf-httpapi-ratelimit-headers): one policy per
