@@ -229,6 +229,6 @@ import Testing
         }
         let (status, output) = try runProgram("/usr/bin/env", ["python3", Self.script, CLITests.binary!])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("6 passed, 0 failed"), "\(output)")
+        #expect(output.contains("7 passed, 0 failed"), "\(output)")
     }
 }

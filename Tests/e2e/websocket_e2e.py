@@ -196,6 +196,12 @@ async def through_apigatewayv2():
             await ws.send(json.dumps({"action": "anything"}))
             answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
             expect(answer == {"from": "apigatewayv2"}, f"the deployed mock answers: {answer}")
+        # A custom domain mapped to the API's stage: clients connect to the domain's root.
+        v2.create_domain_name(DomainName="chat.example.test")
+        v2.create_api_mapping(DomainName="chat.example.test", ApiId=api, Stage="live")
+        async with connect(f"ws://chat.example.test:{port}/", host="127.0.0.1", port=port, open_timeout=10) as ws:
+            await ws.send("{}")
+            expect(json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"from": "apigatewayv2"}, "the custom domain reaches the stage")
     finally:
         portico.stop()
 
@@ -316,6 +322,23 @@ usagePlans:
             await ws.send("{}")
             answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
             expect(answer["userArn"] == "arn:aws:iam::123456789012:user/socket", f"the signer reaches messages: {answer}")
+            # With IAM credentials configured, @connections wants a signature by one of them.
+            await ws.send(json.dumps({"action": "who"}))
+            connections = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{port}/signed", region_name="us-east-1",
+                                       aws_access_key_id="AKIDWS", aws_secret_access_key="ws-secret", config=Config(retries={"max_attempts": 1}))
+            await asyncio.wait_for(ws.recv(), 10)
+            stranger = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{port}/signed", region_name="us-east-1",
+                                    aws_access_key_id="AKIDSTRANGER", aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}))
+            try:
+                stranger.get_connection(ConnectionId="nobody")
+                raise AssertionError("an unknown signer used @connections")
+            except botocore.exceptions.ClientError as error:
+                expect(error.response["ResponseMetadata"]["HTTPStatusCode"] == 403, f"an unknown signer is refused: {error.response}")
+            try:
+                connections.get_connection(ConnectionId="nobody")
+                raise AssertionError("a connection that does not exist was found")
+            except botocore.exceptions.ClientError as error:
+                expect(error.response["Error"]["Code"] == "GoneException", f"a known signer reaches the API: {error.response['Error']}")
     finally:
         portico.stop()
 
@@ -353,8 +376,65 @@ apis:
         portico.stop()
 
 
+async def http_integration_and_lifetime():
+    """A two-way route whose integration is an HTTP endpoint (the message is POSTed), and the
+    connection lifetime limit (lowered to 2 s) closing with 1001."""
+    import http.server
+    import threading
+
+    class Backend(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            answer = json.dumps({"backend_saw": json.loads(body)}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    directory = tempfile.mkdtemp(prefix="portico-ws-http-")
+    port = free_port()
+    with open(os.path.join(directory, "portico.yaml"), "w") as f:
+        f.write(f"""
+listeners: [{{host: 127.0.0.1, port: {port}}}]
+accessLog: {{enabled: false}}
+apis:
+  - name: relay
+    type: WEBSOCKET
+    limits: {{maxConnectionSeconds: 2}}
+    routes:
+      relay: {{integration: {{type: http_proxy, httpMethod: POST, uri: "http://127.0.0.1:${{stageVariables.backendPort}}/in"}}, routeResponse: true}}
+    stages: [{{name: relay, variables: {{backendPort: "{backend.server_address[1]}"}}}}]
+""")
+    portico = Portico(["serve", os.path.join(directory, "portico.yaml")], port)
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/relay", open_timeout=10) as ws:
+            started = time.time()
+            await ws.send(json.dumps({"action": "relay", "n": 5}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(answer == {"backend_saw": {"action": "relay", "n": 5}}, f"the HTTP integration answers: {answer}")
+            # No $default: other actions get AWS's error message.
+            await ws.send(json.dumps({"action": "elsewhere"}))
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            expect(refused["message"] == "Forbidden" and "connectionId" in refused and "requestId" in refused, f"no route: {refused}")
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+            except ConnectionClosed as closed:
+                expect(closed.rcvd is not None and closed.rcvd.code == 1001 and 1.5 < time.time() - started < 6,
+                       f"the lifetime limit closes the connection: {closed.rcvd} after {time.time() - started:.1f}s")
+    finally:
+        portico.stop()
+        backend.shutdown()
+
+
 def main():
-    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization, secure_websockets]
+    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization, secure_websockets,
+                 http_integration_and_lifetime]
     failures = 0
     for scenario in scenarios:
         started = time.time()
