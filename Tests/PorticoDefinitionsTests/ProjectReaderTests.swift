@@ -89,7 +89,7 @@ import Testing
         #expect(config == nil)
         let messages = diagnostics.map { "\($0.location.line ?? 0): \($0.message)" }
         #expect(messages.contains("2: port must be 0–65535"))
-        #expect(messages.contains("5: API type must be REST or HTTP"))
+        #expect(messages.contains("5: API type must be REST, HTTP or WEBSOCKET"))
         #expect(messages.contains { $0.hasPrefix("9: a stage name may hold only") })
         #expect(messages.contains { $0.hasPrefix("8: cannot read the definition") })
     }
