@@ -11,17 +11,14 @@ import os
 import socket
 import ssl
 import subprocess
-import sys
 import tempfile
-import time
-import traceback
 import urllib.parse
 
 import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from management_e2e import Portico, client, expect, free_port, request
+from management_e2e import Portico, client, expect, free_port, request, run_scenarios
 
 REGION = "us-east-1"
 
@@ -337,19 +334,7 @@ apis: []
 
 
 def main():
-    scenarios = [iam_with_botocore_signers, resource_policy, authorizers_through_the_management_api, custom_domain_mutual_tls]
-    failures = 0
-    for scenario in scenarios:
-        started = time.time()
-        try:
-            scenario()
-            print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
-        except Exception:
-            failures += 1
-            print(f"FAIL {scenario.__name__}")
-            traceback.print_exc()
-    print(f"{len(scenarios) - failures} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    run_scenarios([iam_with_botocore_signers, resource_policy, authorizers_through_the_management_api, custom_domain_mutual_tls])
 
 
 if __name__ == "__main__":

@@ -123,6 +123,22 @@ def expect(condition, message):
         raise AssertionError(message)
 
 
+def run_scenarios(scenarios, run=lambda scenario: scenario()):
+    """Runs each scenario, prints ok/FAIL with its time, then `N passed, M failed`, and exits 1 on a failure."""
+    failures = 0
+    for scenario in scenarios:
+        started = time.time()
+        try:
+            run(scenario)
+            print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
+        except Exception:
+            failures += 1
+            print(f"FAIL {scenario.__name__}")
+            traceback.print_exc()
+    print(f"{len(scenarios) - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
 def rest_api_lifecycle_with_boto3(backend_port):
     """Create an API, resources, methods and integrations, deploy, call it, update, redeploy, delete."""
     port = free_port()

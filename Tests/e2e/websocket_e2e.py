@@ -12,7 +12,6 @@ import socket
 import sys
 import tempfile
 import time
-import traceback
 
 import boto3
 import botocore.exceptions
@@ -20,7 +19,7 @@ from botocore.config import Config
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from management_e2e import Portico, expect, free_port
+from management_e2e import Portico, expect, free_port, run_scenarios
 
 HANDLERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "websocket")
 ARN = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
@@ -433,20 +432,9 @@ apis:
 
 
 def main():
-    scenarios = [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization, secure_websockets,
-                 http_integration_and_lifetime]
-    failures = 0
-    for scenario in scenarios:
-        started = time.time()
-        try:
-            asyncio.run(asyncio.wait_for(scenario(), 90))
-            print(f"ok   {scenario.__name__} ({time.time() - started:.1f}s)")
-        except Exception:
-            failures += 1
-            print(f"FAIL {scenario.__name__}")
-            traceback.print_exc()
-    print(f"{len(scenarios) - failures} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    run_scenarios(
+        [life_of_a_connection, limits, through_apigatewayv2, chat_example, connect_authorization, secure_websockets, http_integration_and_lifetime],
+        run=lambda scenario: asyncio.run(asyncio.wait_for(scenario(), 90)))
 
 
 if __name__ == "__main__":
