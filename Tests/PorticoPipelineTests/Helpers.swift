@@ -6,15 +6,18 @@ import Testing
 
 @testable import PorticoPipeline
 
-/// Compiles one OpenAPI document (YAML) as an API of `type` with `stages`.
+/// Compiles one OpenAPI document (YAML) as an API of `type` with `stages`; `project` adds the rest of
+/// a portico.yaml (credentials, keys, …).
 func compileAPI(
     _ yaml: String, type: APIType = .rest, id: String = "api123", stages: [Stage] = [Stage(name: "prod")],
-    limits: Limits = Limits()
+    limits: Limits = Limits(), project configure: (inout ProjectConfig) -> Void = { _ in }
 ) throws -> CompiledGateway {
     guard case .success(let root) = DocumentNode.parse(yaml, file: "test.yaml") else { throw TestFailure("parse") }
     let (api, readDiagnostics) = OpenAPIReader.read(root, id: id, name: nil, type: type, stages: stages)
     guard let api, !readDiagnostics.hasErrors else { throw TestFailure("\(readDiagnostics)") }
-    let (gateway, diagnostics) = Compiler.compile(ProjectConfig(limits: limits, apis: [api]))
+    var project = ProjectConfig(limits: limits, apis: [api])
+    configure(&project)
+    let (gateway, diagnostics) = Compiler.compile(project)
     guard let gateway else { throw TestFailure("\(diagnostics)") }
     return gateway
 }

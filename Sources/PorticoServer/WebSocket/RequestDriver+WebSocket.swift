@@ -183,7 +183,7 @@ extension RequestDriver {
             if let agent = entry.userAgent { identity["userAgent"] = .string(agent) }
             let document: JSONValue = [
                 "connectedAt": .string(Self.iso8601(entry.connectedAtMillis)), "identity": .object(identity),
-                "lastActiveAt": .string(Self.iso8601(state.webSockets.lastActiveMillis(connectionID) ?? entry.connectedAtMillis)),
+                "lastActiveAt": .string(Self.iso8601(entry.session.lastActiveMillis.load(ordering: .relaxed))),
             ]
             writePrepared(PreparedResponse(status: .ok, headers: [], contentType: "application/json", body: ByteBuffer(string: document.serialized)), exchange: exchange)
         }

@@ -3,7 +3,8 @@ import NIOCore
 import PorticoPipeline
 
 /// Open WebSocket connections by id, shared by the event loops: `@connections` calls find a
-/// connection here and run on its loop. Touched on connect, disconnect and `@connections` calls.
+/// connection here and run on its loop. Touched on connect, disconnect and `@connections` calls,
+/// never per message.
 final class WebSocketRegistry: Sendable {
     struct Entry: Sendable {
         let session: WebSocketSession
@@ -16,26 +17,16 @@ final class WebSocketRegistry: Sendable {
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
-    /// Last message time by connection, for `@connections` GET.
-    private let lastActive = NIOLockedValueBox<[String: Int64]>([:])
 
     func add(_ id: String, _ entry: Entry) {
         entries.withLockedValue { $0[id] = entry }
-        lastActive.withLockedValue { $0[id] = entry.connectedAtMillis }
     }
 
     func remove(_ id: String) {
         entries.withLockedValue { $0[id] = nil }
-        lastActive.withLockedValue { $0[id] = nil }
     }
 
     func entry(_ id: String) -> Entry? { entries.withLockedValue { $0[id] } }
-
-    func touched(_ id: String, atMillis: Int64) { lastActive.withLockedValue { if $0[id] != nil { $0[id] = atMillis } } }
-
-    func lastActiveMillis(_ id: String) -> Int64? { lastActive.withLockedValue { $0[id] } }
-
-    var count: Int { entries.withLockedValue { $0.count } }
 }
 
 /// A connection id shaped like AWS's (`L0SM9cOFvHcCIhw=`): ten random bytes, base64.

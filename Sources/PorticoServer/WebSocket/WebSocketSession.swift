@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import PorticoModel
 import PorticoPipeline
 
@@ -27,6 +28,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
     private var closeCode = 1006
     private var closeReason = ""
     private var timers: [Scheduled<Void>] = []
+    /// When the client last sent a message (epoch milliseconds), for `@connections` GET on any loop.
+    let lastActiveMillis = Atomic<Int64>(0)
 
     init(id: String, webSocket: CompiledWebSocket, variables: [String: String], connection: WebSocketEvent.Connection, state: LoopState, registry: WebSocketRegistry) {
         self.id = id
@@ -40,6 +43,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         lastActiveNanos = state.uptimeNanos
+        lastActiveMillis.store(connection.connectedAtMillis, ordering: .relaxed)
         registry.add(id, .init(
             session: self, loop: context.eventLoop, apiID: connection.apiID, stage: connection.stage,
             connectedAtMillis: connection.connectedAtMillis, sourceIP: connection.sourceIP, userAgent: connection.userAgent))
@@ -115,7 +119,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, @u
     private func received(_ buffer: ByteBuffer, binary: Bool) {
         lastActiveNanos = state.uptimeNanos
         let now = state.now()
-        registry.touched(id, atMillis: now)
+        lastActiveMillis.store(now, ordering: .relaxed)
         guard buffer.readableBytes <= webSocket.limits.maxMessageBytes else { return close(code: 1009, reason: "Message too big") }
         let message = Array(buffer.readableBytesView)
         let requestID = state.ids.make().shortID

@@ -1,5 +1,4 @@
 import NIOHTTP1
-import PorticoDefinitions
 import PorticoModel
 import Testing
 
@@ -34,14 +33,7 @@ import Testing
               securitySchemes:
                 sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
             """
-        guard case .success(let root) = DocumentNode.parse(yaml, file: "t.yaml") else { throw TestFailure("parse") }
-        let (api, readDiagnostics) = OpenAPIReader.read(root, id: "api123", name: nil, type: .rest, stages: [Stage(name: "prod")])
-        guard let api, !readDiagnostics.hasErrors else { throw TestFailure("\(readDiagnostics)") }
-        var project = ProjectConfig(apis: [api])
-        project.iamCredentials = [alice, temp, limited]
-        let (gateway, diagnostics) = Compiler.compile(project)
-        guard let gateway else { throw TestFailure("\(diagnostics)") }
-        return gateway
+        return try compileAPI(yaml) { $0.iamCredentials = [alice, temp, limited] }
     }
 
     /// A request signed as an SDK signs it, then decided at `at`.
