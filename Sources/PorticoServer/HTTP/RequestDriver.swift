@@ -155,26 +155,11 @@ final class RequestDriver: UpstreamOwner {
             if expectsContinue { wire.writeContinue() }
             authorize(call, exchange: exchange, head: Self.ownedHead(head, version: version))
         case .verifyToken(let call):
-            // A cached verdict or known keys answer now; only a key fetch waits.
-            switch tokenOutcome(call, keysRefreshed: false) {
-            case .accepted(let result):
-                let (path, query) = Pipeline.splitTarget(head.uri)
-                var routed = exchange.routed
-                let next = Pipeline.decide(
-                    head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
-                    forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
-                    epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
-                    nowNanos: lastActivityNanos)
-                exchange.routed = routed
-                begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
-            case .refused(let failure):
-                refuseToken(failure, call: call, exchange: exchange)
-            case .needsKeys:
-                exchange.action = .authorizing
-                exchange.accept = head.field("accept")
-                if expectsContinue { wire.writeContinue() }
-                checkTokenLater(call, exchange: exchange, head: Self.ownedHead(head, version: version))
-            }
+            // Cached verdicts and known keys were used while deciding: the issuer's keys are to be fetched.
+            exchange.action = .authorizing
+            exchange.accept = head.field("accept")
+            if expectsContinue { wire.writeContinue() }
+            checkTokenLater(call, exchange: exchange, head: Self.ownedHead(head, version: version))
         case .collectBody:
             exchange.action = .collectingBody(Self.ownedHead(head, version: version))
             exchange.accept = head.field("accept")
@@ -249,23 +234,8 @@ final class RequestDriver: UpstreamOwner {
             return
         }
         if case .collectingBody(let head) = exchange.action {
-            // The body is in: the signature's payload hash can be checked now.
-            let (path, query) = Pipeline.splitTarget(head.uri)
-            var routed = exchange.routed
-            let decision = Pipeline.decide(
-                head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
-                forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
-                epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, nowNanos: state.uptimeNanos,
-                collectedBody: Array(exchange.collectedBody.readableBytesView), verifier: state)
-            exchange.routed = routed
-            exchange.contentType = head.headers.first(name: "content-type")
-            if case .verifyToken(let call) = decision {
-                // The issuer's keys are to be fetched first.
-                exchange.action = .authorizing
-                checkTokenLater(call, exchange: exchange, head: head)
-                return
-            }
-            proceed(decision, exchange: exchange)
+            // The body is in: the signature's payload hash and WAF body rules can be checked now.
+            decideAgain(with: nil, exchange: exchange, head: head, collectedBody: Array(exchange.collectedBody.readableBytesView))
             return
         }
         // Authorizing: the decision that follows sends the collected body on.
@@ -479,15 +449,10 @@ final class RequestDriver: UpstreamOwner {
 
     // MARK: JWT and Cognito authorizers
 
-    private func tokenOutcome(_ call: TokenCall, keysRefreshed: Bool) -> TokenCheck.Outcome {
-        let now = Double(state.now()) / 1000
-        let store = state.tokenKeys
-        return TokenCheck.run(call, keys: { store.keys(for: $0, nowSeconds: now) }, cache: &state.tokenVerdicts, nowSeconds: now, keysRefreshed: keysRefreshed)
-    }
 
     /// Checks a token whose issuer's keys may have to be fetched first.
     private func checkTokenLater(_ call: TokenCall, exchange: Exchange, head: HTTPRequestHead) {
-        switch tokenOutcome(call, keysRefreshed: false) {
+        switch state.verify(call, keysRefreshed: false) {
         case .accepted(let result): decideAgain(with: result, exchange: exchange, head: head)
         case .refused(let failure): refuseToken(failure, call: call, exchange: exchange)
         case .needsKeys(let issuer, let refresh): fetchKeys(call, issuer: issuer, refresh: refresh, exchange: exchange, head: head)
@@ -503,7 +468,7 @@ final class RequestDriver: UpstreamOwner {
         promise.completeWithTask { await store.fetch(issuer, source: source, refresh: refresh, nowSeconds: now) }
         promise.futureResult.assumeIsolated().whenComplete { [self] _ in
             guard self.exchange === exchange, !exchange.responseStarted else { return }
-            switch tokenOutcome(call, keysRefreshed: true) {
+            switch state.verify(call, keysRefreshed: true) {
             case .accepted(let result):
                 decideAgain(with: result, exchange: exchange, head: head)
             case .refused(.keysUnavailable):
@@ -524,18 +489,24 @@ final class RequestDriver: UpstreamOwner {
         writeError(refusal.error, exchange: exchange, message: refusal.message)
     }
 
-    /// Decides the request again with an authorizer's answer; the body may be in already.
-    private func decideAgain(with result: AuthorizerResult, exchange: Exchange, head: HTTPRequestHead) {
+    /// Decides the request again: with an authorizer's answer, or with the collected body; the body may
+    /// be in already. A token whose issuer's keys are still to be fetched waits for them.
+    private func decideAgain(with result: AuthorizerResult?, exchange: Exchange, head: HTTPRequestHead, collectedBody: [UInt8]? = nil) {
         let (path, query) = Pipeline.splitTarget(head.uri)
         var routed = exchange.routed
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: exchange.requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: exchange.gateway, routed: &routed,
             epochMillis: exchange.startEpochMillis, protocolName: info.protocolName, authorization: result,
-            nowNanos: state.uptimeNanos
+            nowNanos: state.uptimeNanos, collectedBody: collectedBody, verifier: state
         )
         exchange.routed = routed
         exchange.contentType = head.headers.first(name: "content-type")
+        if case .verifyToken(let call) = decision {
+            exchange.action = .authorizing
+            checkTokenLater(call, exchange: exchange, head: head)
+            return
+        }
         proceed(decision, exchange: exchange)
     }
 

@@ -115,8 +115,14 @@ final class LoopState: @unchecked Sendable {
 extension LoopState: LoopVerifier {
     /// A token's cached verdict, or its check with the keys known now (`needsKeys` otherwise).
     func verify(_ call: TokenCall) -> TokenCheck.Outcome {
+        verify(call, keysRefreshed: false)
+    }
+
+    /// `keysRefreshed`: the issuer's keys were just fetched for this token (a missing `kid` is final).
+    func verify(_ call: TokenCall, keysRefreshed: Bool) -> TokenCheck.Outcome {
         let nowSeconds = Double(now()) / 1000
         let store = tokenKeys
-        return TokenCheck.run(call, keys: { store.keys(for: $0, nowSeconds: nowSeconds) }, cache: &tokenVerdicts, nowSeconds: nowSeconds)
+        return TokenCheck.run(
+            call, keys: { store.keys(for: $0, nowSeconds: nowSeconds) }, cache: &tokenVerdicts, nowSeconds: nowSeconds, keysRefreshed: keysRefreshed)
     }
 }
