@@ -97,7 +97,7 @@ public final class CompiledGateway: Sendable {
             guard let api = apisByID[String(id)] else { return .notFound(hasRESTAPI ? .rest : .http) }
             return api.resolve(path: path)
         }
-        if path.hasPrefix("/restapis/") {
+        if Self.startsWith(path, "/restapis/") {
             let parts = path.dropFirst("/restapis/".count).split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
             if parts.count >= 3, parts[2] == "_user_request_", let api = apisByID[String(parts[0])] {
                 guard let stage = api.stages[String(parts[1])] else { return .notFound(api.type) }
@@ -145,8 +145,16 @@ public final class CompiledGateway: Sendable {
     public static func executeAPIID(_ host: Substring) -> Substring? {
         guard let dot = host.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
         let rest = host[dot...]
-        guard rest.hasPrefix(".execute-api.") else { return nil }
+        guard Self.startsWith(rest, ".execute-api.") else { return nil }
         return host[..<dot]
+    }
+
+    /// A byte-wise prefix test: `String.hasPrefix` compares canonically equivalent characters,
+    /// which costs more than the whole route match for these ASCII prefixes.
+    static func startsWith(_ text: Substring, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard text.utf8.count >= count else { return false }
+        return prefix.withUTF8Buffer { prefix in text.utf8.prefix(count).elementsEqual(prefix) }
     }
 
     /// `/prod/pets` → `prod` (scanned as UTF-8 bytes, not `Character`s).

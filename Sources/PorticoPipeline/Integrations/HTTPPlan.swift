@@ -194,9 +194,7 @@ public final class HTTPPlan: Sendable {
             chunked = false
         } else if let length = head.declaredLength {
             chunked = false
-            buffer.writeStaticString("content-length: ")
-            HTTP1Writer.writeDecimal(length, into: &buffer)
-            buffer.writeStaticString("\r\n")
+            HTTP1Writer.writeField("content-length", decimal: length, into: &buffer)
         } else if head.hasBody {
             chunked = true
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
@@ -219,9 +217,8 @@ public final class HTTPPlan: Sendable {
             if let host = head.field("host") { value += ";host=" + host }
             HTTP1Writer.writeField("forwarded", value + ";proto=" + forwarded.proto, into: &buffer)
         }
-        buffer.writeStaticString("x-forwarded-port: ")
-        HTTP1Writer.writeDecimal(forwarded.port, into: &buffer)
-        buffer.writeStaticString(deferFraming ? "\r\n" : "\r\n\r\n")
+        HTTP1Writer.writeField("x-forwarded-port", decimal: forwarded.port, into: &buffer)
+        if !deferFraming { buffer.writeStaticString("\r\n") }
         return .success(UpstreamRequest(head: buffer, method: upstreamMethod, chunked: chunked))
     }
 
@@ -284,9 +281,8 @@ public struct UpstreamRequest: Sendable {
     /// The finished head and body for a rendered request template.
     public func withBody(_ body: ByteBuffer) -> UpstreamRequest {
         var head = self.head
-        head.writeStaticString("content-length: ")
-        HTTP1Writer.writeDecimal(body.readableBytes, into: &head)
-        head.writeStaticString("\r\n\r\n")
+        HTTP1Writer.writeField("content-length", decimal: body.readableBytes, into: &head)
+        head.writeStaticString("\r\n")
         var request = UpstreamRequest(head: head, method: method, chunked: false)
         request.mapping = mapping
         return request

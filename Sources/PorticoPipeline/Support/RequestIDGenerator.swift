@@ -31,33 +31,64 @@ public struct RequestID: Sendable, Hashable {
 
     /// Writes the version-4 UUID in lower case.
     public func writeUUID(into buffer: inout ByteBuffer) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { out in
-            var position = 0
-            for index in 0..<32 {
-                if index == 8 || index == 12 || index == 16 || index == 20 {
-                    out[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                let word = index < 16 ? high : low
-                let shift = UInt64(60 - (index % 16) * 4)
-                out[position] = Self.hex((word >> shift) & 0xF)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { out in writeUUID(to: out.baseAddress!) }
+    }
+
+    /// Writes the 36 characters of the UUID at `out`; returns 36.
+    @inline(__always)
+    public func writeUUID(to out: UnsafeMutableRawPointer) -> Int {
+        var position = 0
+        for index in 0..<32 {
+            if index == 8 || index == 12 || index == 16 || index == 20 {
+                out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: position, as: UInt8.self)
                 position += 1
             }
-            return 36
+            let word = index < 16 ? high : low
+            let shift = UInt64(60 - (index % 16) * 4)
+            out.storeBytes(of: Self.hex((word >> shift) & 0xF), toByteOffset: position, as: UInt8.self)
+            position += 1
         }
+        return 36
     }
 
     /// Writes 15 base64 characters and `=`.
     public func writeShort(into buffer: inout ByteBuffer) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { out in
-            var value = short
-            for index in 0..<15 {
-                if index == 10 { value = shortExtra }
-                out[index] = Self.base64(value & 63)
-                value >>= 6
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { out in writeShort(to: out.baseAddress!) }
+    }
+
+    /// Writes the 16 characters of the short id at `out`; returns 16.
+    @inline(__always)
+    public func writeShort(to out: UnsafeMutableRawPointer) -> Int {
+        var value = short
+        for index in 0..<15 {
+            if index == 10 { value = shortExtra }
+            out.storeBytes(of: Self.base64(value & 63), toByteOffset: index, as: UInt8.self)
+            value >>= 6
+        }
+        out.storeBytes(of: UInt8(ascii: "="), toByteOffset: 15, as: UInt8.self)
+        return 16
+    }
+
+    /// The response fields that carry the ids, in one write: `x-amzn-RequestId` and
+    /// `x-amz-apigw-id` for REST APIs, `apigw-requestid` for HTTP APIs.
+    public func writeResponseFields(rest: Bool, into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 96) { out in
+            let base = out.baseAddress!
+            var at = 0
+            func put(_ text: StaticString) {
+                (base + at).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+                at += text.utf8CodeUnitCount
             }
-            out[15] = UInt8(ascii: "=")
-            return 16
+            if rest {
+                put("x-amzn-RequestId: ")
+                at += writeUUID(to: base + at)
+                put("\r\nx-amz-apigw-id: ")
+            } else {
+                put("apigw-requestid: ")
+            }
+            at += writeShort(to: base + at)
+            put("\r\n")
+            return at
         }
     }
 

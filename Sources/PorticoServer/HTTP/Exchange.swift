@@ -68,7 +68,7 @@ final class Exchange {
     var integrationLatencyNanos: UInt64?
     // The loop's `TimeoutQueue` links in-flight exchanges through these.
     var deadlineNanos: UInt64 = 0
-    var timeoutLane: Int64?
+    var timeoutLane: TimeoutQueue.Lane?
     var timeoutOwner: RequestDriver?
     var timeoutNext: Exchange?
     var timeoutPrevious: Exchange?

@@ -192,23 +192,13 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     }
 
     func addRequestID(_ id: RequestID, rest: Bool) {
-        if rest {
-            output.writeStaticString("x-amzn-RequestId: ")
-            id.writeUUID(into: &output)
-            output.writeStaticString("\r\nx-amz-apigw-id: ")
-        } else {
-            output.writeStaticString("apigw-requestid: ")
-        }
-        id.writeShort(into: &output)
-        output.writeStaticString("\r\n")
+        id.writeResponseFields(rest: rest, into: &output)
     }
 
     func endHead(contentLength: Int?, bodyFollows: Bool, keepAlive: Bool) {
         chunkedResponse = false
         if let contentLength {
-            output.writeStaticString("content-length: ")
-            HTTP1Writer.writeDecimal(contentLength, into: &output)
-            output.writeStaticString("\r\n")
+            HTTP1Writer.writeField("content-length", decimal: contentLength, into: &output)
         } else if bodyFollows {
             chunkedResponse = true
             output.writeStaticString("transfer-encoding: chunked\r\n")

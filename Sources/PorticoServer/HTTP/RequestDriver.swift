@@ -82,7 +82,8 @@ final class RequestDriver: UpstreamOwner {
     // MARK: Requests
 
     func requestHead<Head: RequestHead>(_ head: Head, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool) {
-        lastActivityNanos = state.uptimeNanos
+        let startNanos = state.uptimeNanos
+        lastActivityNanos = startNanos
         let now = state.now()
         let requestID = state.ids.make()
         let gateway = state.gateway
@@ -100,7 +101,7 @@ final class RequestDriver: UpstreamOwner {
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
             userAgent: state.accessLogFormat == nil ? "" : head.field("user-agent") ?? "-",
-            requestID: requestID, startNanos: NIODeadline.now().uptimeNanoseconds,
+            requestID: requestID, startNanos: startNanos,
             startEpochMillis: now, gateway: gateway, routed: routed,
             keepAlive: keepAlive && !closing && !state.draining
         )
@@ -658,9 +659,10 @@ final class RequestDriver: UpstreamOwner {
 
     private func forward(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
         exchange.upstreamRequest = request
-        exchange.integrationStartNanos = NIODeadline.now().uptimeNanoseconds
+        let now = NIODeadline.now().uptimeNanoseconds
+        exchange.integrationStartNanos = now
         if exchange.timeoutLane == nil {
-            state.timeouts.add(exchange, timeoutNanos: plan.timeout.nanoseconds, owner: self)
+            state.timeouts.add(exchange, timeoutNanos: plan.timeout.nanoseconds, owner: self, now: now)
         }
         if let connection = state.pool.takeIdle(plan.upstream) {
             exchange.reusedConnection = true

@@ -6,13 +6,20 @@ import NIOCore
 /// deadline. Finishing an exchange unlinks it in O(1); the armed task, when it fires early for an
 /// exchange that already finished, re-arms for the next one.
 final class TimeoutQueue {
-    private struct Lane {
+    /// The exchanges of one timeout, oldest first. A class: an exchange points at its lane, and
+    /// a route's few distinct timeouts are found by a short scan, not a dictionary lookup.
+    final class Lane {
+        let timeoutNanos: Int64
         var head: Exchange?
         var tail: Exchange?
+
+        init(timeoutNanos: Int64) {
+            self.timeoutNanos = timeoutNanos
+        }
     }
 
     private let loop: EventLoop
-    private var lanes: [Int64: Lane] = [:]
+    private var lanes: [Lane] = []
     private var armed: Scheduled<Void>?
     private var armedDeadline: UInt64 = .max
 
@@ -20,24 +27,29 @@ final class TimeoutQueue {
         self.loop = loop
     }
 
-    /// Starts `exchange`'s clock; `expired` is called on it if it is still queued at the deadline.
-    func add(_ exchange: Exchange, timeoutNanos: Int64, owner: RequestDriver) {
-        let now = NIODeadline.now().uptimeNanoseconds
+    /// Starts `exchange`'s clock at `now`; `expired` is called on it if it is still queued at the deadline.
+    func add(_ exchange: Exchange, timeoutNanos: Int64, owner: RequestDriver, now: UInt64) {
         exchange.deadlineNanos = now + UInt64(timeoutNanos)
         exchange.timeoutOwner = owner
-        exchange.timeoutLane = timeoutNanos
-        var lane = lanes[timeoutNanos] ?? Lane()
+        let lane = lane(for: timeoutNanos)
+        exchange.timeoutLane = lane
         exchange.timeoutPrevious = lane.tail
         exchange.timeoutNext = nil
         if let tail = lane.tail { tail.timeoutNext = exchange } else { lane.head = exchange }
         lane.tail = exchange
-        lanes[timeoutNanos] = lane
         if exchange.deadlineNanos < armedDeadline { arm(exchange.deadlineNanos) }
+    }
+
+    private func lane(for timeoutNanos: Int64) -> Lane {
+        for lane in lanes where lane.timeoutNanos == timeoutNanos { return lane }
+        let lane = Lane(timeoutNanos: timeoutNanos)
+        lanes.append(lane)
+        return lane
     }
 
     /// Stops `exchange`'s clock (its response started, or it ended).
     func remove(_ exchange: Exchange) {
-        guard let key = exchange.timeoutLane, var lane = lanes[key] else { return }
+        guard let lane = exchange.timeoutLane else { return }
         let previous = exchange.timeoutPrevious
         let next = exchange.timeoutNext
         if let previous { previous.timeoutNext = next } else { lane.head = next }
@@ -46,7 +58,6 @@ final class TimeoutQueue {
         exchange.timeoutNext = nil
         exchange.timeoutLane = nil
         exchange.timeoutOwner = nil
-        lanes[key] = lane
     }
 
     private func arm(_ deadline: UInt64) {
@@ -65,15 +76,16 @@ final class TimeoutQueue {
         let now = NIODeadline.now().uptimeNanoseconds
         var expired: [(Exchange, RequestDriver)] = []
         var earliest = UInt64.max
-        for key in lanes.keys {
-            while let head = lanes[key]?.head, head.deadlineNanos <= now {
+        for lane in lanes {
+            while let head = lane.head, head.deadlineNanos <= now {
                 let owner = head.timeoutOwner
                 remove(head)
                 if let owner { expired.append((head, owner)) }
             }
-            if let head = lanes[key]?.head { earliest = min(earliest, head.deadlineNanos) }
+            if let head = lane.head { earliest = min(earliest, head.deadlineNanos) }
         }
-        for key in lanes.keys where lanes[key]?.head == nil { lanes[key] = nil }
+        // Lanes of timeouts no longer in flight go (a reload may have changed every route's timeout).
+        lanes.removeAll { $0.head == nil }
         if earliest != .max { arm(earliest) }
         for (exchange, owner) in expired { owner.integrationTimedOut(exchange) }
     }
