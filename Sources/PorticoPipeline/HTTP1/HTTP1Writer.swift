@@ -7,16 +7,14 @@ import NIOHTTP1
 /// checks uniqueness and capacity every time, and a head has a dozen fields of four pieces each.
 public enum HTTP1Writer {
     public static func writeRequestLine(method: HTTPMethod, target: String, into buffer: inout ByteBuffer) {
-        var target = target
-        target.withUTF8 { target in
-            writeLine(method.rawValue, " ", UnsafeRawBufferPointer(target), " HTTP/1.1\r\n", into: &buffer)
+        withBytes(of: target) { target in
+            writeLine(method.rawValue, " ", target, " HTTP/1.1\r\n", into: &buffer)
         }
     }
 
     public static func writeStatusLine(_ status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
         let code = Int(status.code)
-        var reason = status.reasonPhrase
-        _ = reason.withUTF8 { reason in
+        withBytes(of: status.reasonPhrase) { reason in
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15 + reason.count) { out in
                 let base = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 copy("HTTP/1.1 ", to: base)
@@ -25,7 +23,7 @@ public enum HTTP1Writer {
                 base[11] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: code % 10)
                 base[12] = UInt8(ascii: " ")
                 var at = 13
-                at += copy(UnsafeRawBufferPointer(reason), to: base + at)
+                at += copy(reason, to: base + at)
                 at += copy("\r\n", to: base + at)
                 return at
             }
@@ -33,21 +31,14 @@ public enum HTTP1Writer {
     }
 
     public static func writeField(_ name: StaticString, _ value: String, into buffer: inout ByteBuffer) {
-        var value = value
-        value.withUTF8 { value in
-            name.withUTF8Buffer { name in
-                writeField(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value), into: &buffer)
-            }
+        name.withUTF8Buffer { name in
+            withBytes(of: value) { value in writeField(UnsafeRawBufferPointer(name), value, into: &buffer) }
         }
     }
 
     public static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
-        var name = name
-        var value = value
-        name.withUTF8 { name in
-            value.withUTF8 { value in
-                writeField(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value), into: &buffer)
-            }
+        withBytes(of: name) { name in
+            withBytes(of: value) { value in writeField(name, value, into: &buffer) }
         }
     }
 
@@ -109,9 +100,17 @@ public enum HTTP1Writer {
     }
 
     private static func writeLine(_ first: String, _ separator: StaticString, _ second: UnsafeRawBufferPointer, _ end: StaticString, into buffer: inout ByteBuffer) {
-        var first = first
-        first.withUTF8 { first in
-            writeLine(UnsafeRawBufferPointer(first), separator, second, end, into: &buffer)
+        withBytes(of: first) { first in
+            writeLine(first, separator, second, end, into: &buffer)
+        }
+    }
+
+    /// A string's UTF-8 bytes without copying the string (native strings are contiguous).
+    @inline(__always)
+    private static func withBytes(of text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if text.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) == nil {
+            var text = text
+            text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
     }
 

@@ -48,10 +48,13 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     }
 
     var isHTTP2: Bool { false }
-    var isWritable: Bool { context?.channel.isWritable ?? false }
+    /// Kept from writability events: asking the channel costs an existential call per read.
+    private var writable = true
+    var isWritable: Bool { context != nil && writable }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        writable = context.channel.isWritable
         output = context.channel.allocator.buffer(capacity: 1024)
         driver.register()
     }
@@ -148,7 +151,8 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        driver.writabilityChanged(writable: context.channel.isWritable)
+        writable = context.channel.isWritable
+        driver.writabilityChanged(writable: writable)
         context.fireChannelWritabilityChanged()
     }
 

@@ -70,7 +70,7 @@ final class RequestDriver: UpstreamOwner {
     /// body waits for a connection being opened.
     var shouldPauseReading: Bool {
         guard let exchange else { return false }
-        if let upstream = exchange.upstream { return !upstream.channel.isWritable }
+        if let upstream = exchange.upstream { return !upstream.handler.isWritable }
         return exchange.connecting && exchange.pendingBytes > Self.maxPendingBytes
     }
 
@@ -92,18 +92,18 @@ final class RequestDriver: UpstreamOwner {
             startManagement(head, requestID: requestID, now: now, keepAlive: keepAlive, version: version, expectsContinue: expectsContinue)
             return
         }
-        var routed = Pipeline.Routed(apiType: .rest)
-        let decision = Pipeline.decide(
-            head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
-            forwarded: info.forwarded, gateway: gateway, routed: &routed,
-            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state
-        )
         let exchange = Exchange(
             method: head.method, uri: head.uri, version: version,
             userAgent: state.accessLogFormat == nil ? "" : head.field("user-agent") ?? "-",
             requestID: requestID, startNanos: startNanos,
-            startEpochMillis: now, gateway: gateway, routed: routed,
+            startEpochMillis: now, gateway: gateway, routed: Pipeline.Routed(apiType: .rest),
             keepAlive: keepAlive && !closing && !state.draining
+        )
+        // Decided into the exchange's own `routed`: a copy would retain and release each of its fields.
+        let decision = Pipeline.decide(
+            head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
+            forwarded: info.forwarded, gateway: gateway, routed: &exchange.routed,
+            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state
         )
         self.exchange = exchange
         begin(decision, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
@@ -185,18 +185,15 @@ final class RequestDriver: UpstreamOwner {
             if exchange.responseStarted { wire.close() } else { writeError(.requestTooLarge, exchange: exchange) }
             return
         }
-        if case .management = exchange.action {
-            exchange.collectedBody.writeImmutableBuffer(buffer)
-            return
-        }
         switch exchange.action {
-        case .function, .authorizing, .collectingBody, .connectionsCall, .mock, .forwardTemplated, .validating:
+        case .management, .function, .authorizing, .collectingBody, .connectionsCall, .mock, .forwardTemplated, .validating:
             exchange.collectedBody.writeImmutableBuffer(buffer)
             return
-        default:
+        case .respond:
+            return
+        case .forward:
             break
         }
-        guard case .forward = exchange.action else { return }
         if let upstream = exchange.upstream {
             upstream.sendBody(buffer, chunked: exchange.upstreamRequest?.chunked ?? false)
             exchange.upstreamNeedsFlush = true
@@ -210,37 +207,36 @@ final class RequestDriver: UpstreamOwner {
     func requestEnd() {
         guard let exchange, !exchange.requestComplete else { return }
         exchange.requestComplete = true
-        if case .management(let headers) = exchange.action {
+        // One switch: each `if case` on the stored enum would copy it (and its payload) again.
+        switch exchange.action {
+        case .management(let headers):
             runManagement(exchange, headers: headers)
             return
-        }
-        if case .function(let plan, let event, let mapping) = exchange.action {
+        case .function(let plan, let event, let mapping):
             invokeFunction(exchange, plan: plan, event: event, mapping: mapping)
             return
-        }
-        if case .mock(let plan, let seed, let contentType, let accept) = exchange.action {
+        case .mock(let plan, let seed, let contentType, let accept):
             answerMock(exchange, plan: plan, seed: seed, contentType: contentType, accept: accept)
             return
-        }
-        if case .forwardTemplated(let plan, let request) = exchange.action {
+        case .forwardTemplated(let plan, let request):
             forwardRendered(exchange, plan: plan, request: request)
             return
-        }
-        if case .validating(let schema, let next) = exchange.action {
+        case .validating(let schema, let next):
             validateBody(exchange, schema: schema, then: next)
             return
-        }
-        if case .connectionsCall(let stage, let id, let head) = exchange.action {
+        case .connectionsCall(let stage, let id, let head):
             runConnectionsCall(exchange, stage: stage, connectionID: id, head: head)
             return
-        }
-        if case .collectingBody(let head) = exchange.action {
+        case .collectingBody(let head):
             // The body is in: the signature's payload hash and WAF body rules can be checked now.
             decideAgain(with: nil, exchange: exchange, head: head, collectedBody: Array(exchange.collectedBody.readableBytesView))
             return
+        case .authorizing:
+            // The decision that follows sends the collected body on.
+            return
+        case .respond, .forward:
+            break
         }
-        // Authorizing: the decision that follows sends the collected body on.
-        if case .authorizing = exchange.action { return }
         if let upstream = exchange.upstream {
             upstream.sendEnd(chunked: exchange.upstreamRequest?.chunked ?? false)
             exchange.upstreamNeedsFlush = true

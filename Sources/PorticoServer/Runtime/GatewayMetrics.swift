@@ -60,7 +60,19 @@ final class GatewayMetrics {
 
     /// Cells of matched routes, keyed by the route object (hashing a pointer, not four strings);
     /// the route is kept so its identifier cannot be reused while the cell exists.
-    private var routeCells: [ObjectIdentifier: (route: CompiledRoute, labels: Labels, cell: Cell)] = [:]
+    /// A route's cell, by reference: a request finds it with one lookup and copies nothing.
+    private final class RouteCell {
+        let route: CompiledRoute
+        let labels: Labels
+        var cell = Cell()
+
+        init(route: CompiledRoute, labels: Labels) {
+            self.route = route
+            self.labels = labels
+        }
+    }
+
+    private var routeCells: [ObjectIdentifier: RouteCell] = [:]
     /// Unmatched requests, and routes of snapshots that a reload replaced.
     private var labelCells: [Labels: Cell] = [:]
 
@@ -104,8 +116,14 @@ final class GatewayMetrics {
     func record(route: CompiledRoute?, labels: () -> Labels, status: Int, latencyMillis: Double, integrationMillis: Double?, cacheHit: Bool? = nil) {
         if let route {
             let key = ObjectIdentifier(route)
-            if routeCells[key] == nil { routeCells[key] = (route, labels(), Cell()) }
-            routeCells[key]!.cell.add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis, cacheHit: cacheHit)
+            let entry: RouteCell
+            if let found = routeCells[key] {
+                entry = found
+            } else {
+                entry = RouteCell(route: route, labels: labels())
+                routeCells[key] = entry
+            }
+            entry.cell.add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis, cacheHit: cacheHit)
         } else {
             labelCells[labels(), default: Cell()].add(status: status, latencyMillis: latencyMillis, integrationMillis: integrationMillis, cacheHit: cacheHit)
         }

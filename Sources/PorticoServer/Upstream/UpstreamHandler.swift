@@ -50,8 +50,12 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     static let maxHeadBytes = 64 * 1024
 
+    /// Kept from writability events, so a request's checks need not ask the channel.
+    private(set) var isWritable = true
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        isWritable = context.channel.isWritable
     }
 
     /// Called when a request is written: its response is expected next.
@@ -182,7 +186,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { owner?.upstreamWritable() }
+        isWritable = context.channel.isWritable
+        if isWritable { owner?.upstreamWritable() }
         context.fireChannelWritabilityChanged()
     }
 
