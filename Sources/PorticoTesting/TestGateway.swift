@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -18,6 +19,15 @@ public final class TestGateway: Sendable {
     /// and starts serving. Listener ports in the file are replaced by 0 (ephemeral).
     public static func start(files: [String: String], group: EventLoopGroup? = nil) async throws -> TestGateway {
         let directory = try makeTemporaryDirectory()
+        do {
+            return try await start(files: files, directory: directory, group: group)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    private static func start(files: [String: String], directory: String, group: EventLoopGroup?) async throws -> TestGateway {
         for (name, contents) in files {
             try contents.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         }
@@ -41,8 +51,10 @@ public final class TestGateway: Sendable {
         self.directory = directory
     }
 
+    /// Stops serving and removes the gateway's temporary directory.
     public func stop() async {
         await server.shutdown(drain: .seconds(2))
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     public func client() throws -> RawHTTPClient {

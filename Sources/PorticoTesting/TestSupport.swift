@@ -15,6 +15,21 @@ public func runProgram(_ path: String, _ arguments: [String], includeErrors: Boo
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// The same, awaited: the program runs on a Dispatch thread. Swift concurrency has one thread per
+/// core, so a test that waited for a long script on one of them would stall every other test's
+/// tasks on a 2-core machine.
+public func runProgram(_ path: String, _ arguments: [String], includeErrors: Bool = true) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProgramBlocking(path, arguments, includeErrors: includeErrors) })
+        }
+    }
+}
+
+private func runProgramBlocking(_ path: String, _ arguments: [String], includeErrors: Bool) throws -> (status: Int32, output: String) {
+    try runProgram(path, arguments, includeErrors: includeErrors)
+}
+
 /// An OpenAPI document with one MOCK route, `GET /{path}`, answering 200 with `body`.
 public func mockAPIDocument(path: String = "hello", body: String) -> String {
     """

@@ -41,6 +41,7 @@ import Testing
                 """,
             "pets.yaml": Self.minimalAPI,
         ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let (config, diagnostics) = ProjectReader.load(path: directory + "/portico.yaml")
         let project = try #require(config, "\(diagnostics)")
         #expect(project.listeners == [ListenerConfig(host: "127.0.0.1", port: 8081, http2: false)])
@@ -67,6 +68,7 @@ import Testing
             "portico.json": #"{"apis": [{"name": "a", "id": "abc", "definition": "api.yaml", "stages": [{"name": "dev"}]}]}"#,
             "api.yaml": Self.minimalAPI,
         ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let (config, diagnostics) = ProjectReader.load(path: directory + "/portico.json")
         #expect(config?.apis.first?.id == "abc", "\(diagnostics)")
     }
@@ -85,6 +87,7 @@ import Testing
                     stages: [{name: "bad stage"}]
                 """,
         ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let (config, diagnostics) = ProjectReader.load(path: directory + "/portico.yaml")
         #expect(config == nil)
         let messages = diagnostics.map { "\($0.location.line ?? 0): \($0.message)" }
@@ -113,6 +116,7 @@ import Testing
                   - {name: a, definition: a.yaml, stages: [{name: prod, throttling: {rateLimit: 5, burstLimit: 6}, methodThrottling: {"*/*": {rateLimit: 7, burstLimit: 8}}}]}
                 """,
         ])
+        defer { try? FileManager.default.removeItem(atPath: good) }
         let (config, diagnostics) = ProjectReader.load(path: good + "/portico.yaml")
         #expect(!diagnostics.hasErrors, "\(diagnostics)")
         #expect(config?.limits.accountThrottle == Throttling(rateLimit: 500, burstLimit: 100))
@@ -137,6 +141,7 @@ import Testing
                   - {name: a, definition: a.yaml, stages: [{name: prod, methodThrottling: {pets: {rateLimit: 1, burstLimit: 1}}}]}
                 """,
         ])
+        defer { try? FileManager.default.removeItem(atPath: bad) }
         let messages = ProjectReader.load(path: bad + "/portico.yaml").1.map(\.message)
         #expect(messages.contains { $0.contains("at least 20 characters") })
         #expect(messages.contains { $0.contains("no API 'nope' with a stage 'prod'") })

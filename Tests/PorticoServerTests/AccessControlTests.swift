@@ -203,12 +203,12 @@ import Testing
         .appendingPathComponent("e2e/access_e2e.py").path
 
     @Test(.enabled(if: CLITests.binary != nil), .timeLimit(.minutes(3)))
-    func botocoreSignersAgainstIAMMethodsAndResourcePolicies() throws {
-        if try runProgram("/usr/bin/env", ["python3", "-c", "import botocore"]).status != 0 {
-            let install = try runProgram("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "boto3"])
+    func botocoreSignersAgainstIAMMethodsAndResourcePolicies() async throws {
+        if try await runProgram("/usr/bin/env", ["python3", "-c", "import botocore"]).status != 0 {
+            let install = try await runProgram("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "boto3"])
             try #require(install.status == 0, "pip install boto3 failed: \(install.output)")
         }
-        let (status, output) = try runProgram("/usr/bin/env", ["python3", Self.script, CLITests.binary!])
+        let (status, output) = try await runProgram("/usr/bin/env", ["python3", Self.script, CLITests.binary!])
         #expect(status == 0, "\(output)")
         #expect(output.contains("4 passed, 0 failed"), "\(output)")
     }

@@ -26,6 +26,7 @@ import Testing
 
     @Test(.enabled(if: binary != nil)) func validateReportsEveryProblemWithItsPlace() throws {
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
             apis:
               - name: a
@@ -63,6 +64,7 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let upstream = try await FakeUpstream.start(group: group)
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = freePort()
         try """
             listeners: [{host: 127.0.0.1, port: \(port)}]
@@ -151,6 +153,7 @@ import Testing
     @Test(.enabled(if: binary != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
     func sidecarsStartFirstAndStopWithPortico() async throws {
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = freePort()
         var sidecarPort = freePort()
         while sidecarPort == port { sidecarPort = freePort() }

@@ -97,5 +97,6 @@ import Testing
         #expect(throws: (any Error).self) { _ = try RawHTTPClient(port: port).request("GET", "/prod/hello") }
         await upstream.stop()
         try await group.shutdownGracefully()
+        try? FileManager.default.removeItem(atPath: gateway.directory)
     }
 }

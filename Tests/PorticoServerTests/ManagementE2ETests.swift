@@ -11,12 +11,12 @@ import Testing
         .appendingPathComponent("e2e/management_e2e.py").path
 
     @Test(.enabled(if: CLITests.binary != nil), .timeLimit(.minutes(5)))
-    func awsCLIAndBoto3DriveTheManagementAPI() throws {
-        if try runProgram("/usr/bin/env", ["python3", "-c", "import boto3, awscli"]).status != 0 {
-            let install = try runProgram("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "boto3", "awscli"])
+    func awsCLIAndBoto3DriveTheManagementAPI() async throws {
+        if try await runProgram("/usr/bin/env", ["python3", "-c", "import boto3, awscli"]).status != 0 {
+            let install = try await runProgram("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "boto3", "awscli"])
             try #require(install.status == 0, "pip install boto3 awscli failed: \(install.output)")
         }
-        let (status, output) = try runProgram("/usr/bin/env", ["python3", Self.script, CLITests.binary!])
+        let (status, output) = try await runProgram("/usr/bin/env", ["python3", Self.script, CLITests.binary!])
         #expect(status == 0, "\(output)")
         #expect(output.contains("12 passed, 0 failed"), "\(output)")
     }

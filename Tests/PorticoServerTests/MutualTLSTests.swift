@@ -18,11 +18,12 @@ import Testing
             url = "https://\(host):\(port)\(path)"
         }
         let finalArguments = arguments + [url]
-        return try await Task.detached { try runProgram("/usr/bin/curl", finalArguments, includeErrors: false) }.value
+        return try await runProgram("/usr/bin/curl", finalArguments, includeErrors: false)
     }
 
     @Test(.enabled(if: hasCurl), .timeLimit(.minutes(1))) func listenerRequiresTrustedClientCertificates() async throws {
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let authority = try TestCertificateAuthority(name: "Portico Test CA")
         let stranger = try TestCertificateAuthority(name: "Someone Else's CA")
         func write(_ name: String, _ pair: (certificate: String, key: String)) throws -> (String, String) {

@@ -47,6 +47,7 @@ import Testing
 
     @Test(.enabled(if: hasCurl && hasOpenSSL)) func tlsWithALPN() async throws {
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try Self.run([
             "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem",
             "-out", directory + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",

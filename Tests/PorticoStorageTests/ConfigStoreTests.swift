@@ -1,3 +1,4 @@
+import Foundation
 import PorticoStorage
 import PorticoStorageSQLite
 import PorticoTesting
@@ -10,12 +11,15 @@ import Testing
 
     @Test func sqliteStoreConforms() throws {
         let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/portico.sqlite"
         try ConfigStoreConformance.run(makeStore: { try SQLiteConfigStore(path: path) }, reopen: { _ in try SQLiteConfigStore(path: path) })
     }
 
     @Test func migrationsAreNumberedAndAppliedOnce() throws {
-        let path = try makeTemporaryDirectory() + "/portico.sqlite"
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/portico.sqlite"
         let first = try SQLiteConfigStore(path: path)
         #expect(try first.appliedMigrations() == ["1-records"])
         try first.apply([.put(StoredRecord(collection: "c", key: "k", value: "{}"))])

@@ -3,10 +3,12 @@
 runtime client) through its Lambda Runtime API, and every event is checked with
 aws-lambda-powertools' API Gateway event models. Run by `swift test` (FunctionsE2ETests) with the
 path of the `portico` binary. Every wait is bounded."""
+import atexit
 import base64
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -402,7 +404,8 @@ def authorizers_through_the_management_api(port, admin_port):
 
 
 def main():
-    directory = tempfile.mkdtemp()
+    directory = tempfile.mkdtemp(prefix="portico-e2e-")
+    atexit.register(shutil.rmtree, directory, True)
     port = free_port()
     admin_port = free_port()
     fake = FakeLambda()

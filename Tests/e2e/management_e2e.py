@@ -6,10 +6,12 @@ when they are missing, as `.ci/run` does).
 
 Each scenario starts its own Portico on a free loopback port and stops it; every wait is bounded.
 """
+import atexit
 import http.client
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +24,10 @@ import traceback
 import boto3
 import botocore.exceptions
 from botocore.config import Config
+
+# Every temporary file of a run (logs, projects, state) goes to one directory, removed at exit.
+tempfile.tempdir = tempfile.mkdtemp(prefix="portico-e2e-")
+atexit.register(shutil.rmtree, tempfile.tempdir, True)
 
 PORTICO = sys.argv[1]
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures")

@@ -124,6 +124,7 @@ import Testing
     @Test func projectFilesDeclareRules() throws {
         let directory = NSTemporaryDirectory() + "portico-waf-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
             apis:
               - name: a
