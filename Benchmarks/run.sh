@@ -4,6 +4,7 @@
 #
 # Environment:
 #   PORTICO_BIN    use this binary instead of building Portico (release, CMO)
+#   FLOOR_BIN      use this binary for the "NIO floor" row instead of building Benchmarks/Floor
 #   DURATION       seconds per measured wrk run (default 10)
 #   BUILD_TIMEOUT  seconds allowed for `swift build` (default 1800)
 #   KEEP_TMP=1     keep the temp dir (configs, logs, raw wrk output)
@@ -16,7 +17,7 @@ set -o pipefail
 
 # ---------------------------------------------------------------- settings ---
 INVOCATION=""
-for _v in PORTICO_BIN DURATION BUILD_TIMEOUT; do
+for _v in PORTICO_BIN FLOOR_BIN DURATION BUILD_TIMEOUT; do
     [[ -n ${!_v+x} ]] && INVOCATION+="$_v=$(printf '%q' "${!_v}") "
 done
 INVOCATION+="$0${*:+ $*}"
@@ -41,10 +42,11 @@ CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # The protected routes run right after the plain proxy route they are compared with: on these
 # shared cores, rows far apart in time drift apart by a few microseconds per request.
-TARGET_LABELS=("upstream alone" "nginx proxy" "portico mock" "portico proxy" "portico proxy + API key + plan throttle"
+# The NIO floor is a bare SwiftNIO forwarder (no HTTP at all): what NIO alone costs per request.
+TARGET_LABELS=("upstream alone" "nginx proxy" "NIO floor (bare forwarder, no HTTP)" "portico mock" "portico proxy" "portico proxy + API key + plan throttle"
     "portico proxy + JWT (Cognito authorizer)" "portico proxy + SigV4 (AWS_IAM)"
     "portico proxy + API key + plan throttle + cache miss" "portico cache hit")
-TARGET_KEYS=(upstream nginx mock proxy keyed jwt sigv4 cachemiss cachehit)
+TARGET_KEYS=(upstream nginx floor mock proxy keyed jwt sigv4 cachemiss cachehit)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -81,7 +83,8 @@ abort_report() {
         echo "# Portico benchmark — last run"
         echo
         echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-        echo "- Command: \`$INVOCATION\`"
+        if (( FLOOR_OK )); then echo "- NIO floor: \`$FLOOR_BIN\` (Benchmarks/Floor: a bare SwiftNIO forwarder, a dedicated upstream connection per client, no HTTP)"; fi
+    echo "- Command: \`$INVOCATION\`"
         echo
         echo "**No measurements: $***"
     } > "$OUT_MD"
@@ -302,12 +305,35 @@ start_portico() {
 
 resolve_portico && PORTICO_OK=1
 
+# The NIO floor's binary: built from Benchmarks/Floor unless FLOOR_BIN names one; the row is
+# skipped when it cannot be built.
+resolve_floor() {
+    [[ -n ${FLOOR_BIN:-} ]] && return 0
+    command -v swift >/dev/null 2>&1 || return 1
+    log "building the NIO floor: swift build -c release --package-path Benchmarks/Floor"
+    (cd "$BENCH_DIR/Floor" && timeout -k 30 "$BUILD_TIMEOUT" swift build -c release) >"$TMP/floor-build.log" 2>&1 || {
+        log "the NIO floor did not build (row skipped); last lines:"; tail -n 5 "$TMP/floor-build.log" >&2; return 1; }
+    FLOOR_BIN=$(cd "$BENCH_DIR/Floor" && swift build -c release --show-bin-path 2>/dev/null)/Floor
+}
+start_floor() {
+    [[ -x ${FLOOR_BIN:-} ]] || return 1
+    pick_port || return 1
+    FLOOR_PORT=$PORT
+    "$FLOOR_BIN" "$FLOOR_PORT" "$NGX_PORT_upstream" >"$TMP/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    PIDS+=("$FLOOR_PID")
+    wait_accepting "http://127.0.0.1:$FLOOR_PORT/" 10 "$FLOOR_PID" || { log "the NIO floor did not start (row skipped)"; return 1; }
+}
+FLOOR_OK=0
+resolve_floor && FLOOR_OK=1
+
 # ---------------------------------------------------------- 3. servers -------
 start_nginx upstream "$TEMPLATES/upstream-nginx.conf.tmpl" UPSTREAM_PORT \
     || abort_report "the upstream nginx did not start (see the log above)"
 start_nginx proxy "$TEMPLATES/proxy-nginx.conf.tmpl" PROXY_PORT UPSTREAM_PORT="$NGX_PORT_upstream" \
     || abort_report "the nginx reverse proxy did not start (see the log above)"
 if (( PORTICO_OK )); then start_portico || PORTICO_OK=0; fi
+if (( FLOOR_OK )); then start_floor || FLOOR_OK=0; fi
 if (( ! PORTICO_OK )); then
     log "SKIPPING the Portico rows: $PORTICO_REASON"
 fi
@@ -315,6 +341,9 @@ fi
 declare -A URL KIND PID HDR SCRIPT
 URL[upstream]="http://127.0.0.1:$NGX_PORT_upstream/";  KIND[upstream]=nginx; PID[upstream]=$NGX_PID_upstream
 URL[nginx]="http://127.0.0.1:$NGX_PORT_proxy/";        KIND[nginx]=nginx;    PID[nginx]=$NGX_PID_proxy
+if (( FLOOR_OK )); then
+    URL[floor]="http://127.0.0.1:$FLOOR_PORT/"; KIND[floor]=portico; PID[floor]=$FLOOR_PID
+fi
 if (( PORTICO_OK )); then
     URL[mock]="http://127.0.0.1:$PORTICO_PORT/prod/mock";            KIND[mock]=portico;  PID[mock]=$PORTICO_PID
     URL[proxy]="http://127.0.0.1:$PORTICO_PORT/prod/proxy/anything"; KIND[proxy]=portico; PID[proxy]=$PORTICO_PID
@@ -423,6 +452,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
     else
         echo "- Portico: **skipped — $PORTICO_REASON**"
     fi
+    if (( FLOOR_OK )); then echo "- NIO floor: \`$FLOOR_BIN\` (Benchmarks/Floor: a bare SwiftNIO forwarder, a dedicated upstream connection per client, no HTTP)"; fi
     echo "- Command: \`$INVOCATION\`"
     echo "- Load: ${WARMUP}s warm-up, then \`wrk -t$THREADS -c<conns> -d${DURATION}s --latency <url>\`; everything on 127.0.0.1"
     echo
@@ -437,7 +467,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
             fi
             case $t in
                 nginx) r="1.00" ;;
-                mock|proxy|keyed|cachemiss|cachehit|jwt|sigv4) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
+                floor|mock|proxy|keyed|cachemiss|cachehit|jwt|sigv4) r=$(ratio "${R_RPS[$k]}" "${R_RPS[$c|nginx]}") ;;
                 *) r="—" ;;
             esac
             echo "| $c | $(label_of "$t") | $(fmt "${R_RPS[$k]}" '%.0f') | $(fmt "${R_P50[$k]}" '%.2f') | $(fmt "${R_P99[$k]}" '%.2f') | $(fmt "${R_CPU[$k]}" '%.1f') | $(fmt "${R_RSS[$k]}" '%.1f') | $r |"
@@ -447,6 +477,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
     if (( PORTICO_OK )); then
         for c in "${CONNS[@]}"; do
             echo "- CPU µs/req ratio portico-proxy / nginx-proxy at $c conns: $(ratio "${R_CPU[$c|proxy]}" "${R_CPU[$c|nginx]}")"
+            echo "- CPU µs/req portico-proxy − NIO floor at $c conns (Portico's own work): $(awk -v a="${R_CPU[$c|proxy]}" -v b="${R_CPU[$c|floor]}" 'BEGIN {if (a == "" || b == "") print "—"; else printf "%.1f", a - b}')"
             echo "- req/s ratio keyed route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|keyed]}" "${R_RPS[$c|proxy]}")"
             echo "- req/s ratio keyed + cache-miss route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|cachemiss]}" "${R_RPS[$c|proxy]}")"
             echo "- req/s ratio JWT route / plain proxy route at $c conns: $(ratio "${R_RPS[$c|jwt]}" "${R_RPS[$c|proxy]}")"
@@ -467,7 +498,7 @@ cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nu
         for n in "${NOTES[@]}"; do echo "- $n"; done
     fi
     echo
-    echo "CPU µs/req = Δ(utime+stime) of the server under test (nginx: master + workers; Portico: its process," \
+    echo "CPU µs/req = Δ(utime+stime) of the server under test (nginx: master + workers; Portico and the NIO floor: the process," \
          "all threads) over the measured run ÷ requests completed. For \"upstream alone\" it is the upstream nginx's own cost." \
          "Peak RSS = VmHWM after the row (nginx: sum of workers; Portico: its process); it is a high-water mark since start," \
          "so the $((${CONNS[-1]})) conns rows include the earlier ones. Ratio = req/s ÷ nginx proxy req/s at the same conns."
