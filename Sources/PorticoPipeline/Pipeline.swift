@@ -50,17 +50,26 @@ public enum Pipeline {
 
     /// What is known of a request once it is routed: for the response headers, logs and metrics.
     public struct Routed: Sendable {
-        public var apiID: String = "-"
         public var apiType: APIType
-        public var stage: String = "-"
-        public var resourcePath: String = "-"
-        /// Whether a canary served the request; nil when the stage has no canary.
-        public var isCanary: Bool?
-        /// The stage's customised gateway responses, for the errors of this request.
-        public var gatewayResponses: CustomGatewayResponses?
-        public var routeKey: String = "-"
+        /// The stage that serves the request (a canary's, when the canary took it), once resolved.
+        /// The API id, stage name and route names are read from it and from `route`, not copied:
+        /// each copied string would be retained and released per request.
+        public var servingStage: CompiledStage?
         /// The matched route, when one matched.
         public var route: CompiledRoute?
+        /// Whether a canary served the request; nil when the stage has no canary.
+        public var isCanary: Bool?
+
+        public var apiID: String { servingStage?.apiID ?? "-" }
+        public var stage: String { servingStage?.name ?? "-" }
+        /// The stage's customised gateway responses, for the errors of this request.
+        public var gatewayResponses: CustomGatewayResponses? { servingStage?.gatewayResponses }
+        public var resourcePath: String {
+            guard let route else { return "-" }
+            return route.resourcePath.isEmpty ? "$default" : route.resourcePath
+        }
+        public var routeKey: String { route?.routeKey ?? "-" }
+
         /// The API key the request was metered under (`$context.identity.apiKeyId`).
         public var apiKeyID: String?
         /// `RateLimit` / `RateLimit-Policy` fields for the response, when the gateway sends them.
@@ -106,10 +115,8 @@ public enum Pipeline {
             }
             apiPath = rest
         }
-        routed.apiID = stage.apiID
+        routed.servingStage = stage
         routed.apiType = stage.apiType
-        routed.stage = stage.name
-        routed.gatewayResponses = stage.gatewayResponses
 
         // 2. limits
         if head.headLength > gateway.limits.maxHeaderBytes { return .fail(.requestHeadersTooLarge) }
@@ -146,8 +153,6 @@ public enum Pipeline {
         guard let match = stage.routes.match(method: Substring(head.method.rawValue), path: apiPath) else {
             return .fail(.missingAuthenticationToken)
         }
-        routed.resourcePath = match.route.resourcePath.isEmpty ? "$default" : match.route.resourcePath
-        routed.routeKey = match.route.routeKey
         routed.route = match.route
 
         // 4. request filters, in AWS's order: the Lambda authorizer (answered, or to be asked).

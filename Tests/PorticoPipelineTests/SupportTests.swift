@@ -40,11 +40,10 @@ import Testing
         #expect(QueryString.first("c", in: "a=1") == nil)
     }
 
-    @Test func accessLogFormats() {
-        var routed = Pipeline.Routed(apiType: .rest)
-        routed.apiID = "abc"
-        routed.stage = "prod"
-        routed.resourcePath = "/pets/{id}"
+    @Test func accessLogFormats() throws {
+        let gateway = try compileAPI(singleRouteAPI(path: "/pets/{id}", integration: proxy("http://127.0.0.1:9/x")), id: "abc")
+        let (_, routed) = decide(gateway, .GET, "/prod/pets/1")
+        #expect(routed.apiID == "abc" && routed.stage == "prod" && routed.routeKey == "GET /pets/{id}")
         let entry = AccessLogEntry(
             requestID: "r-1", extendedRequestID: "e=", sourceIP: "127.0.0.1", requestTimeEpochMillis: 1_795_308_577_000,
             httpMethod: "GET", path: "/prod/pets/1", protocolName: "HTTP/1.1", routed: routed, status: 200,
