@@ -60,12 +60,6 @@ public enum HTTP1Writer {
         }
     }
 
-    public static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 20) { out in
-            writeDigits(value, to: out.baseAddress!)
-        }
-    }
-
     /// `SIZE\r\n` before a chunk of `size` bytes.
     public static func writeChunkHeader(size: Int, into buffer: inout ByteBuffer) {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 18) { out in
@@ -122,7 +116,7 @@ public enum HTTP1Writer {
 
     @inline(__always)
     @discardableResult
-    private static func copy(_ text: StaticString, to destination: UnsafeMutableRawPointer) -> Int {
+    static func copy(_ text: StaticString, to destination: UnsafeMutableRawPointer) -> Int {
         destination.copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
         return text.utf8CodeUnitCount
     }

@@ -75,19 +75,15 @@ public struct RequestID: Sendable, Hashable {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 96) { out in
             let base = out.baseAddress!
             var at = 0
-            func put(_ text: StaticString) {
-                (base + at).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
-                at += text.utf8CodeUnitCount
-            }
             if rest {
-                put("x-amzn-RequestId: ")
+                at += HTTP1Writer.copy("x-amzn-RequestId: ", to: base)
                 at += writeUUID(to: base + at)
-                put("\r\nx-amz-apigw-id: ")
+                at += HTTP1Writer.copy("\r\nx-amz-apigw-id: ", to: base + at)
             } else {
-                put("apigw-requestid: ")
+                at += HTTP1Writer.copy("apigw-requestid: ", to: base)
             }
             at += writeShort(to: base + at)
-            put("\r\n")
+            at += HTTP1Writer.copy("\r\n", to: base + at)
             return at
         }
     }
