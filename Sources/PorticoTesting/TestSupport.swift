@@ -21,13 +21,9 @@ public func runProgram(_ path: String, _ arguments: [String], includeErrors: Boo
 public func runProgram(_ path: String, _ arguments: [String], includeErrors: Bool = true) async throws -> (status: Int32, output: String) {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try runProgramBlocking(path, arguments, includeErrors: includeErrors) })
+            continuation.resume(with: Result { try runProgram(path, arguments, includeErrors: includeErrors) })
         }
     }
-}
-
-private func runProgramBlocking(_ path: String, _ arguments: [String], includeErrors: Bool) throws -> (status: Int32, output: String) {
-    try runProgram(path, arguments, includeErrors: includeErrors)
 }
 
 /// An OpenAPI document with one MOCK route, `GET /{path}`, answering 200 with `body`.
