@@ -30,6 +30,16 @@ import Testing
         #expect(generator.make().uuid != uuid)
     }
 
+    /// The UUID's digits are written eight at a time: every nibble value lands where it belongs.
+    @Test(arguments: [
+        (UInt64(0x0123_4567_89AB_CDEF), UInt64(0xFEDC_BA98_7654_3210), "01234567-89ab-cdef-fedc-ba9876543210"),
+        (UInt64.max, UInt64(0), "ffffffff-ffff-ffff-0000-000000000000"),
+        (UInt64(0x9A0F_5B1E_C3D2_4F86), UInt64(0x0A1B_2C3D_4E5F_6978), "9a0f5b1e-c3d2-4f86-0a1b-2c3d4e5f6978"),
+    ])
+    func uuidDigits(high: UInt64, low: UInt64, expected: String) {
+        #expect(RequestID(high: high, low: low, short: 0, shortExtra: 0).uuid == expected)
+    }
+
     @Test func percentEncoding() {
         #expect(PercentEncoding.decode("a%20b+c", plusAsSpace: true) == "a b c")
         #expect(PercentEncoding.decode("%zz") == nil)

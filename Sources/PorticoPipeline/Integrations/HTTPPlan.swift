@@ -16,6 +16,8 @@ public final class HTTPPlan: Sendable {
     public let isProxy: Bool
     public let upstream: UpstreamAddress
     public let pathPieces: [PathPiece]
+    /// `pathPieces` with each parameter's source looked up once, at compile time.
+    let targetPieces: [TargetPiece]
     /// The query written in the integration URI, if any (without `?`).
     public let uriQuery: String?
     /// nil passes the client's method through (`ANY`).
@@ -66,6 +68,18 @@ public final class HTTPPlan: Sendable {
         self.isProxy = isProxy
         self.upstream = upstream
         self.pathPieces = pathPieces
+        self.targetPieces = pathPieces.map { piece in
+            switch piece {
+            case .literal(let text): return .literal(text)
+            case .parameter(let name):
+                switch pathMappings[name] {
+                case nil: return .pathParameter(name)
+                case .pathParameter(let parameter): return .pathParameter(parameter)
+                case .body: return .fromBody
+                case let source?: return .mapped(source)
+                }
+            }
+        }
         self.uriQuery = uriQuery
         self.method = method
         self.timeout = timeout
@@ -78,6 +92,17 @@ public final class HTTPPlan: Sendable {
         let entries = (responses?.entries ?? []) + (responses?.fallback.map { [$0] } ?? [])
         // Buffered when a template, a body-read header or a binary conversion may change the body.
         self.mapsResponses = !isProxy && (!binaryMedia.isEmpty || entries.contains { !$0.bodies.isEmpty || $0.contentHandling != nil || $0.readsBody })
+    }
+
+    /// A piece of the integration URI's path, ready for a request.
+    enum TargetPiece: Sendable {
+        case literal(String)
+        /// A path parameter of the request, as received (still percent-encoded).
+        case pathParameter(String)
+        /// Another source, percent-encoded into the path.
+        case mapped(ValueSource)
+        /// Filled in once the body is in (`RequestOverride`).
+        case fromBody
     }
 
     /// HTTP API mappings of the path and the query string (headers are mapped as they are written).
@@ -121,19 +146,17 @@ public final class HTTPPlan: Sendable {
         for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil, deferFraming: Bool = false
     ) -> Result<UpstreamRequest, GatewayError> {
         var target = ""
-        for piece in pathPieces {
+        for piece in targetPieces {
             switch piece {
             case .literal(let text): target += text
-            case .parameter(let name):
-                if let source = pathMappings[name] {
-                    if case .body = source { continue }  // filled in once the body is in
-                    guard let value = values.value(of: source) else { return .failure(.internalError) }
-                    if case .pathParameter = source { target += value } else { target += PercentEncoding.encode(value) }
-                } else if let raw = values.match.pathParameter(name) {
-                    target += raw
-                } else {
-                    return .failure(.internalError)
-                }
+            case .pathParameter(let name):
+                guard let raw = values.match.pathParameter(name) else { return .failure(.internalError) }
+                target += raw
+            case .mapped(let source):
+                guard let value = values.value(of: source) else { return .failure(.internalError) }
+                target += PercentEncoding.encode(value)
+            case .fromBody:
+                continue
             }
         }
         if let appendPath, appendPath != "/" || target.isEmpty {

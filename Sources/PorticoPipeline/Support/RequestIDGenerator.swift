@@ -37,18 +37,34 @@ public struct RequestID: Sendable, Hashable {
     /// Writes the 36 characters of the UUID at `out`; returns 36.
     @inline(__always)
     public func writeUUID(to out: UnsafeMutableRawPointer) -> Int {
-        var position = 0
-        for index in 0..<32 {
-            if index == 8 || index == 12 || index == 16 || index == 20 {
-                out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: position, as: UInt8.self)
-                position += 1
-            }
-            let word = index < 16 ? high : low
-            let shift = UInt64(60 - (index % 16) * 4)
-            out.storeBytes(of: Self.hex((word >> shift) & 0xF), toByteOffset: position, as: UInt8.self)
-            position += 1
-        }
+        // Eight digits per store (8-4-4-4-12 with dashes between), not a branch per digit.
+        out.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: high >> 32)), toByteOffset: 0, as: UInt64.self)
+        let second = Self.hexDigits(UInt32(truncatingIfNeeded: high))
+        out.storeBytes(of: UInt32(truncatingIfNeeded: second), toByteOffset: 9, as: UInt32.self)
+        out.storeBytes(of: UInt32(truncatingIfNeeded: second >> 32), toByteOffset: 14, as: UInt32.self)
+        let third = Self.hexDigits(UInt32(truncatingIfNeeded: low >> 32))
+        out.storeBytes(of: UInt32(truncatingIfNeeded: third), toByteOffset: 19, as: UInt32.self)
+        out.storeBytes(of: UInt32(truncatingIfNeeded: third >> 32), toByteOffset: 24, as: UInt32.self)
+        out.storeBytes(of: Self.hexDigits(UInt32(truncatingIfNeeded: low)), toByteOffset: 28, as: UInt64.self)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 8, as: UInt8.self)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 13, as: UInt8.self)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 18, as: UInt8.self)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 23, as: UInt8.self)
         return 36
+    }
+
+    /// The eight lower-case hex digits of `value`, as the bytes of a little-endian word (first
+    /// digit in the lowest byte): the nibbles are spread one per byte, then turned into ASCII
+    /// all at once.
+    @inline(__always)
+    static func hexDigits(_ value: UInt32) -> UInt64 {
+        var spread = UInt64(value)
+        spread = (spread | (spread << 16)) & 0x0000_FFFF_0000_FFFF
+        spread = (spread | (spread << 8)) & 0x00FF_00FF_00FF_00FF
+        spread = (spread | (spread << 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        spread = spread.byteSwapped  // the most significant digit first in memory
+        let letters = ((spread &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where the digit is 10–15
+        return (spread &+ 0x3030_3030_3030_3030 &+ letters &* 0x27).littleEndian
     }
 
     /// Writes 15 base64 characters and `=`.

@@ -39,7 +39,8 @@ final class Exchange {
     let startNanos: UInt64
     let startEpochMillis: Int64
     let gateway: CompiledGateway
-    var routed: Pipeline.Routed
+    /// Decided into in place (`inout`): no runtime exclusivity check, one driver touches it.
+    @exclusivity(unchecked) var routed: Pipeline.Routed
     var action: Action = .respond
     var keepAlive: Bool
 

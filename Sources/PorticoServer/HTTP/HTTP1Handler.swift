@@ -8,9 +8,12 @@ import PorticoPipeline
 /// (`HTTP1Parser`), bodies framed by Content-Length or decoded from chunks, and responses written
 /// as bytes — one write per part, one flush per read cycle. Pipelined requests wait as unparsed
 /// bytes until the one before them is answered.
-final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, DownstreamWire {
+///
+/// An inbound handler only: it writes from its own place, and pauses reading by switching the
+/// channel's `autoRead` off. Intercepting `read` would put it on the outbound path of every read
+/// cycle — a pipeline hop (and 17 reference-count operations) per request.
+final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, DownstreamWire {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum BodyState {
@@ -24,17 +27,24 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     private var driver: RequestDriver!
     private var context: ChannelHandlerContext?
     /// Received bytes not handled yet (a partial head, or pipelined requests).
-    private var inbound: ByteBuffer?
-    private var body = BodyState.none
-    private var readHeld = false
+    // Hot per-request state: `@exclusivity(unchecked)` drops the runtime exclusivity check of each
+    // access (one handler on one loop touches them, never overlapping).
+    @exclusivity(unchecked) private var inbound: ByteBuffer?
+    @exclusivity(unchecked) private var body = BodyState.none
+    /// Reading is paused (`autoRead` off) until the driver or the pipelined backlog allows more.
+    private var readsPaused = false
     private var ignoringInput = false
     private var needsFlush = false
     /// The response being written frames its body in chunks.
     private var chunkedResponse = false
-    private var output: ByteBuffer
+    @exclusivity(unchecked) private var output: ByteBuffer
+    /// The channel's allocator, kept: reaching it through the context costs a pipeline lookup per response.
+    private var allocator = ByteBufferAllocator()
     private var processing = false
+    /// When the last bytes arrived (uptime nanoseconds): a request's start, read once per read.
+    private var receivedNanos: UInt64 = 0
     /// Field offsets of the request being parsed, reused from one request to the next.
-    private var fieldStorage: [HTTP1Fields.Field] = []
+    @exclusivity(unchecked) private var fieldStorage: [HTTP1Fields.Field] = []
 
     /// Unhandled bytes above which reading pauses (a client pipelining faster than we answer).
     private static let maxBufferedBytes = 256 * 1024
@@ -55,7 +65,8 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         writable = context.channel.isWritable
-        output = context.channel.allocator.buffer(capacity: 1024)
+        allocator = context.channel.allocator
+        output = allocator.buffer(capacity: 1024)
         driver.register()
     }
 
@@ -74,7 +85,8 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
         } else {
             inbound!.writeBuffer(&input)
         }
-        driver.lastActivityNanos = state.uptimeNanos
+        receivedNanos = state.uptimeNanos
+        driver.lastActivityNanos = receivedNanos
         processInbound()
     }
 
@@ -103,7 +115,8 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
                 } else if let length = head.contentLength, length > 0 {
                     body = .length(remaining: length)
                 }
-                driver.requestHead(head, keepAlive: head.keepAlive, version: head.version, expectsContinue: head.expectsContinue)
+                driver.requestHead(
+                    head, keepAlive: head.keepAlive, version: head.version, expectsContinue: head.expectsContinue, receivedNanos: receivedNanos)
                 if case .none = body { driver.requestEnd() }
             case .length(let remaining):
                 let take = min(remaining, buffer.readableBytes)
@@ -137,6 +150,8 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     func channelReadComplete(context: ChannelHandlerContext) {
         driver.readComplete()
         flush()
+        // Before the channel asks for the next read: pause it if this exchange cannot take more.
+        if shouldPauseReading { setReadsPaused(true) }
         context.fireChannelReadComplete()
     }
 
@@ -156,18 +171,24 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
         context.fireChannelWritabilityChanged()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if ignoringInput || driver.shouldPauseReading || (inbound?.readableBytes ?? 0) > Self.maxBufferedBytes {
-            readHeld = true
-        } else {
-            context.read()
+    private var shouldPauseReading: Bool {
+        ignoringInput || driver.shouldPauseReading || (inbound?.readableBytes ?? 0) > Self.maxBufferedBytes
+    }
+
+    /// Switches `autoRead`; the channel registers or drops its read interest only on a change.
+    private func setReadsPaused(_ paused: Bool) {
+        guard paused != readsPaused, let context else { return }
+        readsPaused = paused
+        do {
+            try context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
+        } catch {
+            context.close(promise: nil)
         }
     }
 
     func resumeReading() {
-        guard readHeld, let context else { return }
-        readHeld = false
-        context.read()
+        guard readsPaused, !shouldPauseReading else { return }
+        setReadsPaused(false)
     }
 
     func exchangeFinished() {
@@ -256,7 +277,7 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
     private func writeOutput() {
         guard output.readableBytes > 0, let context else { return }
         context.write(wrapOutboundOut(output), promise: nil)
-        output = context.channel.allocator.buffer(capacity: 1024)
+        output = allocator.buffer(capacity: 1024)
     }
 
     func flush() {
@@ -288,10 +309,13 @@ final class HTTP1Handler: ChannelDuplexHandler, RemovableChannelHandler, Downstr
             return
         }
         if let early, early.readableBytes > 0 { context.fireChannelRead(NIOAny(early)) }
-        // This handler held reads back while it ignored input: once it is gone, reading resumes.
+        // This handler may have paused reading while it ignored input: once it is gone, reading resumes.
         let channel = context.channel
         let removed = context.eventLoop.makePromise(of: Void.self)
-        removed.futureResult.whenComplete { _ in channel.read() }
+        removed.futureResult.assumeIsolated().whenComplete { _ in
+            _ = try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+            channel.read()
+        }
         context.pipeline.syncOperations.removeHandler(context: context, promise: removed)
     }
 

@@ -81,10 +81,11 @@ final class RequestDriver: UpstreamOwner {
 
     // MARK: Requests
 
-    func requestHead<Head: RequestHead>(_ head: Head, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool) {
-        let startNanos = state.uptimeNanos
-        lastActivityNanos = startNanos
-        let now = state.now()
+    /// `receivedNanos`: when the head's bytes arrived, if the wire has read the clock already.
+    func requestHead<Head: RequestHead>(_ head: Head, keepAlive: Bool, version: HTTPVersion, expectsContinue: Bool, receivedNanos: UInt64? = nil) {
+        let startNanos = receivedNanos ?? state.uptimeNanos
+        lastActivityNanos = max(lastActivityNanos, startNanos)
+        let now = state.now(uptimeNanos: startNanos)
         let requestID = state.ids.make()
         let gateway = state.gateway
         let (path, query) = Pipeline.splitTarget(head.uri)
@@ -106,17 +107,19 @@ final class RequestDriver: UpstreamOwner {
             epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state
         )
         self.exchange = exchange
-        begin(decision, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
+        begin(decision, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue, nowNanos: startNanos)
     }
 
-    /// Carries out the decision taken at the request head.
-    private func begin<Head: RequestHead>(_ decision: Pipeline.Decision, exchange: Exchange, head: Head, version: HTTPVersion, expectsContinue: Bool) {
+    /// Carries out the decision taken at the request head. `nowNanos`: the clock, if just read.
+    private func begin<Head: RequestHead>(
+        _ decision: Pipeline.Decision, exchange: Exchange, head: Head, version: HTTPVersion, expectsContinue: Bool, nowNanos: UInt64? = nil
+    ) {
         switch decision {
         case .cached(let use, let next):
             if let hit = lookUp(use, exchange: exchange) {
                 writePrepared(hit, exchange: exchange)
             } else {
-                begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue)
+                begin(next, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue, nowNanos: nowNanos)
             }
         case .respond(let response):
             writePrepared(response, exchange: exchange)
@@ -140,7 +143,7 @@ final class RequestDriver: UpstreamOwner {
                 exchange.action = .forwardTemplated(plan, request)
             } else {
                 exchange.action = .forward(plan)
-                forward(exchange, plan: plan, request: request)
+                forward(exchange, plan: plan, request: request, nowNanos: nowNanos)
             }
         case .invoke(let plan, let event, let mapping):
             exchange.action = .function(plan, event: event, mapping: mapping)
@@ -653,9 +656,9 @@ final class RequestDriver: UpstreamOwner {
 
     // MARK: Upstream
 
-    private func forward(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest) {
+    private func forward(_ exchange: Exchange, plan: HTTPPlan, request: UpstreamRequest, nowNanos: UInt64? = nil) {
         exchange.upstreamRequest = request
-        let now = NIODeadline.now().uptimeNanoseconds
+        let now = nowNanos ?? NIODeadline.now().uptimeNanoseconds
         exchange.integrationStartNanos = now
         if exchange.timeoutLane == nil {
             state.timeouts.add(exchange, timeoutNanos: plan.timeout.nanoseconds, owner: self, now: now)
@@ -692,12 +695,14 @@ final class RequestDriver: UpstreamOwner {
         exchange.upstream = connection
         connection.handler.owner = self
         connection.send(request)
-        for buffer in exchange.pendingBody {
-            connection.sendBody(buffer, chunked: request.chunked)
-            exchange.bodyForwarded = true
+        if !exchange.pendingBody.isEmpty {
+            for buffer in exchange.pendingBody {
+                connection.sendBody(buffer, chunked: request.chunked)
+                exchange.bodyForwarded = true
+            }
+            exchange.pendingBody.removeAll()
+            exchange.pendingBytes = 0
         }
-        exchange.pendingBody.removeAll()
-        exchange.pendingBytes = 0
         if exchange.requestComplete {
             connection.sendEnd(chunked: request.chunked)
             exchange.upstreamRequestComplete = true
@@ -786,8 +791,9 @@ final class RequestDriver: UpstreamOwner {
         guard let exchange else { return }
         if let connection = exchange.upstream {
             exchange.upstream = nil
-            if reusable && exchange.upstreamRequestComplete && connection.channel.isActive {
-                state.pool.release(connection)
+            if reusable && exchange.upstreamRequestComplete && connection.isActive {
+                // Idle since the response arrived (the clock read then, not again).
+                state.pool.release(connection, now: exchange.integrationStartNanos &+ (exchange.integrationLatencyNanos ?? 0))
             } else {
                 connection.handler.owner = nil
                 connection.channel.close(promise: nil)

@@ -64,7 +64,8 @@ final class GatewayMetrics {
     private final class RouteCell {
         let route: CompiledRoute
         let labels: Labels
-        var cell = Cell()
+        /// One loop's, counted per request: no runtime exclusivity check.
+        @exclusivity(unchecked) var cell = Cell()
 
         init(route: CompiledRoute, labels: Labels) {
             self.route = route

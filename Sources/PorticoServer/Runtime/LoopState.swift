@@ -15,11 +15,12 @@ final class LoopState: @unchecked Sendable {
     var accessLogFormat: AccessLogFormat?
     let pool: UpstreamPool
     let timeouts: TimeoutQueue
-    var ids = RequestIDGenerator()
+    /// Touched by this loop only: no runtime exclusivity check per request.
+    @exclusivity(unchecked) var ids = RequestIDGenerator()
     let metrics = GatewayMetrics()
     let accessLog: AccessLogBuffer
     /// Open downstream connections, so a drain can close the idle ones.
-    var connections: [ObjectIdentifier: RequestDriver] = [:]
+    @exclusivity(unchecked) var connections: [ObjectIdentifier: RequestDriver] = [:]
     var draining = false
     /// Development mode: management calls share the data-plane port (`portico serve --dev`).
     let management: ManagementAPI?
@@ -42,6 +43,9 @@ final class LoopState: @unchecked Sendable {
 
     private(set) var httpDate: String = ""
     private var dateSecond: Int64 = -1
+    /// Real-time minus monotonic nanoseconds, as last measured (at `calibratedAtNanos`).
+    private var wallOffsetNanos: Int64 = 0
+    private var calibratedAtNanos: UInt64 = .max / 2
 
     init(
         loop: EventLoop, gateway: CompiledGateway, accessLog: AccessLogSink, tlsClient: TLSClientFactory, management: ManagementAPI?,
@@ -82,14 +86,27 @@ final class LoopState: @unchecked Sendable {
 
     /// Wall-clock milliseconds since 1970, and the `Date` header refreshed once a second.
     func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let seconds = Int64(spec.tv_sec)
+        now(uptimeNanos: uptimeNanos)
+    }
+
+    /// Wall-clock milliseconds at the monotonic instant `uptimeNanos` (which the caller has read
+    /// already): the real-time clock is read once a second to keep the offset between the two
+    /// clocks, not once a request.
+    func now(uptimeNanos: UInt64) -> Int64 {
+        if uptimeNanos &- calibratedAtNanos > 1_000_000_000 {
+            var spec = timespec()
+            clock_gettime(CLOCK_REALTIME, &spec)
+            let monotonic = self.uptimeNanos
+            wallOffsetNanos = Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec) - Int64(monotonic)
+            calibratedAtNanos = monotonic
+        }
+        let wallNanos = Int64(uptimeNanos) + wallOffsetNanos
+        let seconds = wallNanos / 1_000_000_000
         if seconds != dateSecond {
             dateSecond = seconds
             httpDate = CivilTime(epochSeconds: seconds).httpDate
         }
-        return seconds * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        return wallNanos / 1_000_000
     }
 
     /// Monotonic nanoseconds, for activity stamps.

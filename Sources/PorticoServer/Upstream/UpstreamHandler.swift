@@ -18,10 +18,10 @@ protocol UpstreamOwner: AnyObject {
 
 /// The only handler of an upstream channel: parses responses at the byte level (`HTTP1Parser`,
 /// `ChunkedDecoder`), hands heads and payload slices to its owner directly on the same event loop
-/// (no futures or closures per request), and pauses reads while the client is slow.
-final class UpstreamHandler: ChannelDuplexHandler {
+/// (no futures or closures per request), and pauses reads while the client is slow — by switching
+/// `autoRead` off, not by intercepting `read`, which would cost a pipeline hop per read cycle.
+final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum State {
@@ -38,20 +38,25 @@ final class UpstreamHandler: ChannelDuplexHandler {
     var owner: UpstreamOwner?
     /// Cleared when the channel closes, which breaks the cycle with `UpstreamConnection`.
     var connection: UpstreamConnection?
-    private var state = State.idle
-    private var pending: ByteBuffer?
-    private var decoder = ChunkedDecoder()
+    // Hot per-response state, touched by this handler only: no runtime exclusivity checks.
+    @exclusivity(unchecked) private var state = State.idle
+    @exclusivity(unchecked) private var pending: ByteBuffer?
+    @exclusivity(unchecked) private var decoder = ChunkedDecoder()
     private var keepAlive = false
     private var noBody = false
-    private var readPending = false
+    /// Reading is paused (`autoRead` off) until the downstream drains.
+    private var readsPaused = false
     private var context: ChannelHandlerContext?
     /// Field offsets of the response being parsed, reused from one response to the next.
-    private var fieldStorage: [HTTP1Fields.Field] = []
+    @exclusivity(unchecked) private var fieldStorage: [HTTP1Fields.Field] = []
 
     static let maxHeadBytes = 64 * 1024
 
     /// Kept from writability events, so a request's checks need not ask the channel.
     private(set) var isWritable = true
+    /// False once the channel closed: the pool's checks need not ask the channel (an existential
+    /// call and two reference-count operations each, three times a request).
+    private(set) var isActive = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -154,7 +159,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        owner?.upstreamReadComplete()
+        guard let owner else { return }
+        owner.upstreamReadComplete()
+        // Before the channel asks for the next read: pause while the client cannot take more.
+        if self.owner != nil && !owner.downstreamWritable { setReadsPaused(true) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -173,6 +181,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
         }
         connection = nil
         self.context = nil
+        isActive = false
         context.fireChannelInactive()
     }
 
@@ -191,11 +200,13 @@ final class UpstreamHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if let owner, !owner.downstreamWritable {
-            readPending = true
-        } else {
-            context.read()
+    private func setReadsPaused(_ paused: Bool) {
+        guard paused != readsPaused, let context else { return }
+        readsPaused = paused
+        do {
+            try context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
+        } catch {
+            context.close(promise: nil)
         }
     }
 
@@ -210,8 +221,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     /// Resumes reading after the downstream drained.
     func resumeReading() {
-        guard readPending, let context else { return }
-        readPending = false
-        context.read()
+        guard readsPaused else { return }
+        setReadsPaused(false)
     }
 }

@@ -27,7 +27,7 @@ final class UpstreamPool {
     func takeIdle(_ address: UpstreamAddress) -> UpstreamConnection? {
         guard let index = idle.firstIndex(where: { $0.address == address }) else { return nil }
         while let connection = idle[index].connections.popLast() {
-            if connection.channel.isActive { return connection }
+            if connection.isActive { return connection }
         }
         return nil
     }
@@ -55,10 +55,11 @@ final class UpstreamPool {
     }
 
     /// Returns a connection after a complete exchange; it stays open for the next request.
-    func release(_ connection: UpstreamConnection) {
+    /// `now`: uptime nanoseconds, when the caller has the clock already.
+    func release(_ connection: UpstreamConnection, now: UInt64? = nil) {
         connection.handler.owner = nil
-        guard connection.channel.isActive else { return }
-        connection.idleSince = NIODeadline.now().uptimeNanoseconds
+        guard connection.isActive else { return }
+        connection.idleSince = now ?? NIODeadline.now().uptimeNanoseconds
         guard let index = idle.firstIndex(where: { $0.address == connection.address }) else {
             idle.append((connection.address, [connection]))
             return
@@ -118,6 +119,9 @@ final class UpstreamConnection {
     }
 
     func resumeReading() { handler.resumeReading() }
+
+    /// Whether the channel is still open, as its handler saw it.
+    var isActive: Bool { handler.isActive }
 
     func flush() { handler.flush() }
 
