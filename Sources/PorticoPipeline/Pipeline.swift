@@ -93,7 +93,8 @@ public enum Pipeline {
         head: Head, path: Substring, query: Substring, requestID: RequestID, sourceIP: String,
         forwarded: ForwardedInfo, gateway: CompiledGateway, routed: inout Routed,
         epochMillis: Int64 = 0, protocolName: String = "HTTP/1.1", authorization: AuthorizerResult? = nil,
-        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil, verifier: (any LoopVerifier)? = nil
+        bodyValidated: Bool = false, nowNanos: UInt64 = 0, collectedBody: [UInt8]? = nil, verifier: (any LoopVerifier)? = nil,
+        headBuffer: ReusableBuffer? = nil
     ) -> Decision {
         // 1. resolve
         let stage: CompiledStage
@@ -289,8 +290,6 @@ public enum Pipeline {
                 )
                 return .invoke(plan, event: event, mapping: nil)
             case .http(let plan):
-                var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
-                values.path = apiPath
                 // HTTP APIs send the whole request path to the `$default` route's URI (AWS's docs).
                 let appendPath = stage.apiType == .http && match.route.resourcePath.isEmpty ? apiPath : nil
                 var template: ResponseBody?
@@ -302,7 +301,16 @@ public enum Pipeline {
                 }
                 let contentType = head.field("content-type")
                 let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
-                switch plan.upstreamRequest(for: values, forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody) {
+                let request = plan.upstreamRequest(
+                    head: head, match: match, query: query, sourceIP: sourceIP,
+                    values: {
+                        var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
+                        values.path = apiPath
+                        return values
+                    },
+                    forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody,
+                    headBuffer: headBuffer)
+                switch request {
                 case .success(var request):
                     request.bodyConversion = conversion
                     request.mapsFromBody = plan.mapsFromBody

@@ -142,18 +142,22 @@ public final class HTTPPlan: Sendable {
 
     /// With `deferFraming`, the head stops before its framing field and the blank line: the
     /// server adds `content-length` once a request template has rendered the body.
+    ///
+    /// `values` makes what mappings read of the request; only a route with mappings calls it (it
+    /// copies the head, which a plain proxy route need not pay for).
     public func upstreamRequest<Head: RequestHead>(
-        for values: RequestValues<Head>, forwarded: ForwardedInfo, appendPath: Substring? = nil, deferFraming: Bool = false
+        head: Head, match: RouteMatch, query requestQuery: Substring, sourceIP: String, values: () -> RequestValues<Head>,
+        forwarded: ForwardedInfo, appendPath: Substring? = nil, deferFraming: Bool = false, headBuffer: ReusableBuffer? = nil
     ) -> Result<UpstreamRequest, GatewayError> {
         var target = ""
         for piece in targetPieces {
             switch piece {
             case .literal(let text): target += text
             case .pathParameter(let name):
-                guard let raw = values.match.pathParameter(name) else { return .failure(.internalError) }
+                guard let raw = match.pathParameter(name) else { return .failure(.internalError) }
                 target += raw
             case .mapped(let source):
-                guard let value = values.value(of: source) else { return .failure(.internalError) }
+                guard let value = values().value(of: source) else { return .failure(.internalError) }
                 target += PercentEncoding.encode(value)
             case .fromBody:
                 continue
@@ -165,23 +169,22 @@ public final class HTTPPlan: Sendable {
         }
         if target.isEmpty { target = "/" }
         var query = uriQuery ?? ""
-        if isProxy, !values.query.isEmpty {
+        if isProxy, !requestQuery.isEmpty {
             query += query.isEmpty ? "" : "&"
-            query += values.query
+            query += requestQuery
         }
         if !requestMappings.isEmpty {
-            Self.applyMappings(requestMappings, path: &target, query: &query, values: values)
+            Self.applyMappings(requestMappings, path: &target, query: &query, values: values())
         }
         for (name, source) in queryMappings {
-            guard let value = values.value(of: source) else { continue }
+            guard let value = values().value(of: source) else { continue }
             query += query.isEmpty ? "" : "&"
             query += PercentEncoding.encode(name) + "=" + PercentEncoding.encode(value)
         }
         if !query.isEmpty { target += "?" + query }
 
-        let head = values.head
         let upstreamMethod = method ?? head.method
-        var buffer = ByteBufferAllocator().buffer(capacity: 512)
+        var buffer = headBuffer?.take(capacity: 512) ?? ByteBufferAllocator().buffer(capacity: 512)
         HTTP1Writer.writeRequestLine(method: upstreamMethod, target: target, into: &buffer)
         let named = isProxy ? Self.connectionTokens(head.field("connection")) : []
         var forwardedFor = ""
@@ -205,10 +208,10 @@ public final class HTTPPlan: Sendable {
             HTTP1Writer.writeField(name, value, into: &buffer)
         }
         for (name, source) in headerMappings {
-            if let value = values.value(of: source) { HTTP1Writer.writeField(name, value, into: &buffer) }
+            if let value = values().value(of: source) { HTTP1Writer.writeField(name, value, into: &buffer) }
         }
         for mapping in requestMappings where mapping.operation != .remove {
-            if case .header(let name) = mapping.target, let value = values.value(of: mapping.value) {
+            if case .header(let name) = mapping.target, let value = values().value(of: mapping.value) {
                 HTTP1Writer.writeField(name, value, into: &buffer)
             }
         }
@@ -231,11 +234,11 @@ public final class HTTPPlan: Sendable {
             if !isProxy { HTTP1Writer.writeField("user-agent", "AmazonAPIGateway_" + restAPIID, into: &buffer) }
         }
         HTTP1Writer.writeField("host", upstream.hostHeader, into: &buffer)
-        HTTP1Writer.writeField("x-forwarded-for", forwardedFor.isEmpty ? values.sourceIP : forwardedFor + ", " + values.sourceIP, into: &buffer)
+        HTTP1Writer.writeField("x-forwarded-for", forwardedFor.isEmpty ? sourceIP : forwardedFor + ", " + sourceIP, into: &buffer)
         HTTP1Writer.writeField("x-forwarded-proto", forwarded.proto, into: &buffer)
         if restAPIID == nil {
             // HTTP APIs also send the standard Forwarded header (RFC 7239), as AWS documents.
-            let node = values.sourceIP.contains(":") ? "\"[\(values.sourceIP)]\"" : values.sourceIP
+            let node = sourceIP.contains(":") ? "\"[\(sourceIP)]\"" : sourceIP
             var value = "for=" + node
             if let host = head.field("host") { value += ";host=" + host }
             HTTP1Writer.writeField("forwarded", value + ";proto=" + forwarded.proto, into: &buffer)
@@ -281,6 +284,27 @@ extension HTTPMethod {
 }
 
 /// The head of a request to send upstream, already written as bytes.
+/// A buffer handed from one request to the next on a connection, so each upstream request head
+/// need not allocate one: taken (moved out, so it is uniquely referenced and `clear()` keeps its
+/// storage) and given back once the request is done with it.
+public final class ReusableBuffer {
+    private var buffer: ByteBuffer?
+
+    public init() {}
+
+    /// The kept buffer, cleared, or a new one.
+    func take(capacity: Int) -> ByteBuffer {
+        guard var taken = buffer else { return ByteBufferAllocator().buffer(capacity: capacity) }
+        buffer = nil
+        taken.clear()
+        return taken
+    }
+
+    public func giveBack(_ buffer: ByteBuffer) {
+        self.buffer = buffer
+    }
+}
+
 public struct UpstreamRequest: Sendable {
     public let head: ByteBuffer
     public let method: HTTPMethod

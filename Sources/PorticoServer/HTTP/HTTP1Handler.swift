@@ -38,8 +38,6 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     /// The response being written frames its body in chunks.
     private var chunkedResponse = false
     @exclusivity(unchecked) private var output: ByteBuffer
-    /// The channel's allocator, kept: reaching it through the context costs a pipeline lookup per response.
-    private var allocator = ByteBufferAllocator()
     private var processing = false
     /// When the last bytes arrived (uptime nanoseconds): a request's start, read once per read.
     private var receivedNanos: UInt64 = 0
@@ -65,8 +63,7 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         writable = context.channel.isWritable
-        allocator = context.channel.allocator
-        output = allocator.buffer(capacity: 1024)
+        output = context.channel.allocator.buffer(capacity: 1024)
         driver.register()
     }
 
@@ -200,6 +197,9 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     // MARK: Outbound
 
     func startHead(_ status: HTTPResponseStatus) {
+        // The previous response's bytes were handed to the channel and, once flushed, released
+        // by it: `clear()` then reuses the buffer (it allocates only if the channel still holds it).
+        if output.readableBytes == 0 { output.clear() }
         HTTP1Writer.writeStatusLine(status, into: &output)
     }
 
@@ -272,12 +272,13 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
         needsFlush = true
     }
 
-    /// Hands the bytes gathered in `output` to the channel, and starts a new buffer (reusing the
-    /// old one with `clear()` measured slower: it is usually still queued in the channel).
+    /// Hands the bytes gathered in `output` to the channel. The buffer is kept and cleared when
+    /// the next response starts, after the flush (clearing it now would allocate: the channel
+    /// holds it until then).
     private func writeOutput() {
         guard output.readableBytes > 0, let context else { return }
         context.write(wrapOutboundOut(output), promise: nil)
-        output = allocator.buffer(capacity: 1024)
+        output.moveReaderIndex(to: output.writerIndex)
     }
 
     func flush() {

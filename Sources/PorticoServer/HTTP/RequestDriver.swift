@@ -45,6 +45,8 @@ final class RequestDriver: UpstreamOwner {
     private(set) var closing = false
     /// When the client last sent bytes that reached us (uptime nanoseconds), for the idle sweep.
     var lastActivityNanos: UInt64
+    /// The buffer of the last upstream request head, given back for the next one on this connection.
+    private let headBuffer = ReusableBuffer()
 
     init(state: LoopState, info: ConnectionInfo, wire: DownstreamWire) {
         self.state = state
@@ -104,7 +106,7 @@ final class RequestDriver: UpstreamOwner {
         let decision = Pipeline.decide(
             head: head, path: path, query: query, requestID: requestID, sourceIP: info.sourceIP,
             forwarded: info.forwarded, gateway: gateway, routed: &exchange.routed,
-            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state
+            epochMillis: now, protocolName: info.protocolName, nowNanos: lastActivityNanos, verifier: state, headBuffer: headBuffer
         )
         self.exchange = exchange
         begin(decision, exchange: exchange, head: head, version: version, expectsContinue: expectsContinue, nowNanos: startNanos)
@@ -884,8 +886,13 @@ final class RequestDriver: UpstreamOwner {
         if let fields = exchange.routed.corsFields {
             for (name, value) in fields { wire.addField(name, value) }
         }
-        for (name, value) in exchange.routed.challengeFields { wire.addField(name, value) }
-        for (name, value) in exchange.extraResponseFields { wire.addField(name, value) }
+        // Checked first: looping over an empty array still retains and releases it.
+        if !exchange.routed.challengeFields.isEmpty {
+            for (name, value) in exchange.routed.challengeFields { wire.addField(name, value) }
+        }
+        if !exchange.extraResponseFields.isEmpty {
+            for (name, value) in exchange.extraResponseFields { wire.addField(name, value) }
+        }
     }
 
     func writePrepared(_ response: PreparedResponse, exchange: Exchange) {
@@ -1058,6 +1065,7 @@ final class RequestDriver: UpstreamOwner {
         guard exchange.isDone, self.exchange === exchange else { return }
         state.timeouts.remove(exchange)
         record(exchange)
+        if let request = exchange.upstreamRequest { headBuffer.giveBack(request.head) }
         self.exchange = nil
         if exchange.keepAlive {
             wire.exchangeFinished()
