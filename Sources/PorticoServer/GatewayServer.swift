@@ -67,9 +67,10 @@ public final class GatewayServer: Sendable {
         let tokenKeys = self.tokenKeys
         let webSockets = self.webSockets
         var map: [ObjectIdentifier: LoopState] = [:]
-        for loop in self.group.makeIterator() {
+        for (index, loop) in self.group.makeIterator().enumerated() {
+            // Each loop serves its own replica of the gateway (see `CompiledGateway.replica`).
             map[ObjectIdentifier(loop)] = LoopState(
-                loop: loop, gateway: gateway, accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
+                loop: loop, gateway: index == 0 ? gateway : gateway.replica(), accessLog: sink, tlsClient: tls, management: managementOnDataPlane ? management : nil,
                 functions: functions, authorizerCache: authorizerCache, caches: stageCaches, tokenKeys: tokenKeys, webSockets: webSockets)
         }
         self.states = LoopStates(map)
@@ -238,8 +239,9 @@ public final class GatewayServer: Sendable {
         updateCertificates(from: gateway)
         authorizerCache.withLockedValue { $0.removeAll() }
         var futures: [EventLoopFuture<Void>] = []
-        for state in states.all {
-            futures.append(state.loop.submit { state.install(gateway) })
+        for (index, state) in states.all.enumerated() {
+            let replica = index == 0 ? gateway : gateway.replica()
+            futures.append(state.loop.submit { state.install(replica) })
         }
         for future in futures { try? await future.get() }
     }

@@ -29,6 +29,17 @@ public final class CompiledGateway: Sendable {
     public let signingKeys = SigningKeyCache()
     /// Where token issuers' keys come from, by issuer, when not from discovery.
     public let jwksSources: [String: JWKSSource]
+    /// Compiles the same definitions again (sharing throttles, quotas and WAF counters).
+    private let replicator: (@Sendable () -> CompiledGateway?)?
+
+    /// An equal gateway for another event loop. A request retains and releases a dozen of the
+    /// gateway's objects (stage, route, plan, route-table nodes); with one gateway shared by all
+    /// loops, those reference counts bounce between the cores' caches on every request. With one
+    /// replica per loop they stay in one core's cache. Throttle buckets, quota counters and WAF
+    /// rate counters are shared by the replicas (`TrafficRegistry`), so limits stay global.
+    public func replica() -> CompiledGateway {
+        replicator?() ?? self
+    }
 
     struct CompiledMapping: Sendable {
         var basePath: String
@@ -39,8 +50,9 @@ public final class CompiledGateway: Sendable {
     init(
         apis: [CompiledAPI], domains: [CustomDomain] = [], limits: Limits, accessLog: AccessLogConfig,
         accountThrottle: SharedTokenBucket? = nil, keys: KeyRing = KeyRing(byValue: [:]), rateLimitHeaders: Bool = false,
-        iamCredentials: [IAMCredential] = [], jwksSources: [JWKSSource] = []
+        iamCredentials: [IAMCredential] = [], jwksSources: [JWKSSource] = [], replicator: (@Sendable () -> CompiledGateway?)? = nil
     ) {
+        self.replicator = replicator
         self.iamCredentials = Dictionary(iamCredentials.map { ($0.accessKeyID, $0) }, uniquingKeysWith: { first, _ in first })
         self.jwksSources = Dictionary(jwksSources.map { ($0.issuer, $0) }, uniquingKeysWith: { first, _ in first })
         self.rateLimitHeaders = rateLimitHeaders

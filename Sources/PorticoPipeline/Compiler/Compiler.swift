@@ -38,7 +38,8 @@ public struct Compiler {
         let gateway = CompiledGateway(
             apis: apis, domains: config.customDomains, limits: config.limits, accessLog: config.accessLog,
             accountThrottle: traffic.bucket("account", config.limits.accountThrottle), keys: keys, rateLimitHeaders: config.rateLimitHeaders,
-            iamCredentials: config.iamCredentials, jwksSources: config.jwks)
+            iamCredentials: config.iamCredentials, jwksSources: config.jwks,
+            replicator: { compile(config, traffic: traffic).0 })
         return (compiler.diagnostics.hasErrors ? nil : gateway, compiler.diagnostics)
     }
 
@@ -99,7 +100,10 @@ public struct Compiler {
             gatewayResponses: Self.compileGatewayResponses(api.gatewayResponses, report: { report($0) }, location: api.location),
             apiKeySource: api.extensions["x-amazon-apigateway-api-key-source"]?.stringValue?.uppercased() == "AUTHORIZER" ? .authorizer : .header,
             cors: api.cors.map(CompiledCORS.init), resourcePolicy: compileResourcePolicy(api),
-            waf: stage.waf.map(CompiledWAF.init),
+            waf: stage.waf.map { waf in
+                // Rate counters live in the registry: replicas and reloads count together.
+                CompiledWAF(waf) { rule, window in traffic.rateCounter("waf:\(api.id):\(stage.name):\(rule)", windowSeconds: window) }
+            },
             webSocket: api.webSocket.map { definition in
                 var deployed = definition
                 if let routes = stage.webSocketRoutes { deployed.routes = routes }

@@ -8,6 +8,7 @@ import Synchronization
 public final class TrafficRegistry: Sendable {
     private struct State {
         var buckets: [String: SharedTokenBucket] = [:]
+        var rateCounters: [String: RateCounter] = [:]
         var quotas: [String: QuotaCounter] = [:]
         var usage: [UsageKey: UsageCounter] = [:]
         var generatedKeys: [String: String] = [:]
@@ -75,6 +76,16 @@ public final class TrafficRegistry: Sendable {
     }
 
     /// The bucket known as `identity`, kept when its limits did not change.
+    /// A WAF rate-based rule's counter, kept while its window stays the same.
+    func rateCounter(_ identity: String, windowSeconds: Int) -> RateCounter {
+        state.withLock { state in
+            if let existing = state.rateCounters[identity], existing.windowSeconds == windowSeconds { return existing }
+            let counter = RateCounter(windowSeconds: windowSeconds)
+            state.rateCounters[identity] = counter
+            return counter
+        }
+    }
+
     func bucket(_ identity: String, _ throttle: Throttling) -> SharedTokenBucket {
         state.withLock { state in
             if let existing = state.buckets[identity], existing.rate == throttle.rateLimit, existing.burst == throttle.burstLimit { return existing }

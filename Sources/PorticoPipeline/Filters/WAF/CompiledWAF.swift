@@ -35,11 +35,13 @@ public final class CompiledWAF: Sendable {
     /// AWS WAF inspects the first 8 KB of a body sent to API Gateway.
     static let bodyInspectionLimit = 8 * 1024
 
-    init(_ config: WAFConfig) {
+    /// `counter` gives a rate-based rule its counter (by rule name and window), shared by the
+    /// gateways compiled from the same definitions.
+    init(_ config: WAFConfig, counter: (String, Int) -> RateCounter = { RateCounter(windowSeconds: $1) }) {
         rules = config.rules.map { rule in
             let check: Rule.Check = switch rule.statement {
             case .ipSet(let addresses, let negated): .ipSet(addresses.compactMap(IPRange.init), negated: negated)
-            case .rateBased(let limit, let window): .rate(RateCounter(windowSeconds: window), limit: limit)
+            case .rateBased(let limit, let window): .rate(counter(rule.name, window), limit: limit)
             case .sizeConstraint(let field, let comparison, let size): .size(field, comparison: comparison, size: size)
             case .sqlInjection(let fields, let transformations): .sqlInjection(fields, transformations)
             case .crossSiteScripting(let fields, let transformations): .crossSiteScripting(fields, transformations)

@@ -74,6 +74,20 @@ import Testing
         #expect(Self.blocked(Self.verdict(gateway, second: 1_000_400)) == nil)
     }
 
+    /// Each event loop serves its own replica of the gateway: a client's requests count together
+    /// whichever loop (replica) takes them.
+    @Test func replicasShareRateCounters() throws {
+        let gateway = try Self.gateway([WAFRule(name: "flood", action: .block, statement: .rateBased(limit: 10, windowSeconds: 300))])
+        let replica = gateway.replica()
+        #expect(replica !== gateway)
+        #expect(replica.accountThrottle != nil && replica.accountThrottle === gateway.accountThrottle)
+        for index in 0..<10 {
+            #expect(Self.blocked(Self.verdict(index.isMultiple(of: 2) ? gateway : replica, second: 1_000_000 + Int64(index))) == nil)
+        }
+        #expect(Self.blocked(Self.verdict(replica, second: 1_000_010)) == "flood")
+        #expect(Self.blocked(Self.verdict(gateway, second: 1_000_011)) == "flood")
+    }
+
     @Test func sizeConstraintsAndCountRules() throws {
         let gateway = try Self.gateway([
             WAFRule(name: "long-query", action: .count, statement: .sizeConstraint(field: .query, comparison: "GT", size: 20)),
