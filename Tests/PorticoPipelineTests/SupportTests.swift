@@ -40,6 +40,11 @@ import Testing
         #expect(RequestID(high: high, low: low, short: 0, shortExtra: 0).uuid == expected)
     }
 
+    @Test func shortIDDigits() {
+        // Six bits per character, lowest first; characters 11–15 come from the second word.
+        #expect(RequestID(high: 0, low: 0, short: 63 | (62 << 6) | (26 << 12), shortExtra: 1).shortID == "/+aAAAAAAABAAAA=")
+    }
+
     @Test func percentEncoding() {
         #expect(PercentEncoding.decode("a%20b+c", plusAsSpace: true) == "a b c")
         #expect(PercentEncoding.decode("%zz") == nil)

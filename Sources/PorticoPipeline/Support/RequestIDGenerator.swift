@@ -12,21 +12,13 @@ public struct RequestID: Sendable, Hashable {
     /// Uniform in [0, 1), from random bits of the id (not the UUID's fixed version/variant bits).
     public var canaryRoll: Double { Double(low & ((1 << 53) - 1)) / Double(UInt64(1) << 53) }
 
-    /// Digits computed, not looked up: a `static let` table costs a `swift_once` check per use.
-    @inline(__always)
-    static func hex(_ value: UInt64) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + UInt8(value) : UInt8(ascii: "a") + UInt8(value - 10)
-    }
+    /// The base64 alphabet: constant bytes read through a pointer (a `static let` table would
+    /// cost a lazy-initialisation check per use).
+    static var base64Alphabet: StaticString { "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
 
     @inline(__always)
     static func base64(_ value: UInt64) -> UInt8 {
-        switch value {
-        case 0..<26: return UInt8(ascii: "A") + UInt8(value)
-        case 26..<52: return UInt8(ascii: "a") + UInt8(value - 26)
-        case 52..<62: return UInt8(ascii: "0") + UInt8(value - 52)
-        case 62: return UInt8(ascii: "+")
-        default: return UInt8(ascii: "/")
-        }
+        base64Alphabet.utf8Start[Int(value & 63)]
     }
 
     /// Writes the version-4 UUID in lower case.

@@ -67,12 +67,14 @@ final class Exchange {
     var upstreamNeedsFlush = false
     var integrationStartNanos: UInt64 = 0
     var integrationLatencyNanos: UInt64?
-    // The loop's `TimeoutQueue` links in-flight exchanges through these.
+    // The loop's `TimeoutQueue` links in-flight exchanges through these. The neighbours are not
+    // references of their own (no retain and release per request): an exchange is kept alive by
+    // its driver, and leaves its lane before it goes (`deinit` makes sure).
     var deadlineNanos: UInt64 = 0
     var timeoutLane: TimeoutQueue.Lane?
     var timeoutOwner: RequestDriver?
-    var timeoutNext: Exchange?
-    var timeoutPrevious: Exchange?
+    var timeoutNext: Unmanaged<Exchange>?
+    var timeoutPrevious: Unmanaged<Exchange>?
     /// The upstream response is not sent to the client (already answered, or mapped away).
     var discardUpstreamBody = false
     /// The body of a management call or a function invocation, collected before it runs.
@@ -108,4 +110,8 @@ final class Exchange {
     }
 
     var isDone: Bool { requestComplete && responseComplete }
+
+    deinit {
+        timeoutLane?.unlink(self)
+    }
 }

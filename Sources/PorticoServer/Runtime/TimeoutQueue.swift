@@ -10,11 +10,28 @@ final class TimeoutQueue {
     /// a route's few distinct timeouts are found by a short scan, not a dictionary lookup.
     final class Lane {
         let timeoutNanos: Int64
-        var head: Exchange?
-        var tail: Exchange?
+        var head: Unmanaged<Exchange>?
+        var tail: Unmanaged<Exchange>?
 
         init(timeoutNanos: Int64) {
             self.timeoutNanos = timeoutNanos
+        }
+
+        func append(_ exchange: Exchange) {
+            let link = Unmanaged.passUnretained(exchange)
+            exchange.timeoutPrevious = tail
+            exchange.timeoutNext = nil
+            if let tail { tail._withUnsafeGuaranteedRef { $0.timeoutNext = link } } else { head = link }
+            tail = link
+        }
+
+        func unlink(_ exchange: Exchange) {
+            let previous = exchange.timeoutPrevious
+            let next = exchange.timeoutNext
+            if let previous { previous._withUnsafeGuaranteedRef { $0.timeoutNext = next } } else { head = next }
+            if let next { next._withUnsafeGuaranteedRef { $0.timeoutPrevious = previous } } else { tail = previous }
+            exchange.timeoutPrevious = nil
+            exchange.timeoutNext = nil
         }
     }
 
@@ -33,10 +50,7 @@ final class TimeoutQueue {
         exchange.timeoutOwner = owner
         let lane = lane(for: timeoutNanos)
         exchange.timeoutLane = lane
-        exchange.timeoutPrevious = lane.tail
-        exchange.timeoutNext = nil
-        if let tail = lane.tail { tail.timeoutNext = exchange } else { lane.head = exchange }
-        lane.tail = exchange
+        lane.append(exchange)
         if exchange.deadlineNanos < armedDeadline { arm(exchange.deadlineNanos) }
     }
 
@@ -50,12 +64,7 @@ final class TimeoutQueue {
     /// Stops `exchange`'s clock (its response started, or it ended).
     func remove(_ exchange: Exchange) {
         guard let lane = exchange.timeoutLane else { return }
-        let previous = exchange.timeoutPrevious
-        let next = exchange.timeoutNext
-        if let previous { previous.timeoutNext = next } else { lane.head = next }
-        if let next { next.timeoutPrevious = previous } else { lane.tail = previous }
-        exchange.timeoutPrevious = nil
-        exchange.timeoutNext = nil
+        lane.unlink(exchange)
         exchange.timeoutLane = nil
         exchange.timeoutOwner = nil
     }
@@ -77,12 +86,12 @@ final class TimeoutQueue {
         var expired: [(Exchange, RequestDriver)] = []
         var earliest = UInt64.max
         for lane in lanes {
-            while let head = lane.head, head.deadlineNanos <= now {
+            while let head = lane.head?.takeUnretainedValue(), head.deadlineNanos <= now {
                 let owner = head.timeoutOwner
                 remove(head)
                 if let owner { expired.append((head, owner)) }
             }
-            if let head = lane.head { earliest = min(earliest, head.deadlineNanos) }
+            if let head = lane.head { earliest = min(earliest, head._withUnsafeGuaranteedRef { $0.deadlineNanos }) }
         }
         // Lanes of timeouts no longer in flight go (a reload may have changed every route's timeout).
         lanes.removeAll { $0.head == nil }
