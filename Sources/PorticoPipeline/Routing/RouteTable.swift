@@ -14,42 +14,56 @@ public final class RouteTable: Sendable {
     }
 
     /// Matches a raw (still percent-encoded) path such as `/pets/42`, without a query string.
-    /// Walks the path in place: no array of segments is built.
+    /// Walks the path's bytes in place: no array of segments is built, and no `Substring` is made
+    /// (each would retain the request's string) except for the parameters that match.
     public func match(method: Substring, path: Substring) -> RouteMatch? {
-        // Scanned as UTF-8 bytes: `Character` operations on a Substring walk grapheme clusters.
-        var rest = path
-        if rest.utf8.first == UInt8(ascii: "/") { rest = rest[rest.utf8.index(after: rest.startIndex)...] }
-        if rest.utf8.last == UInt8(ascii: "/") { rest = rest[..<rest.utf8.index(before: rest.endIndex)] }  // "/pets/" is "/pets"
-        var parameters: [(name: String, value: Substring)] = []
-        if let route = find(root, rest, method: method, parameters: &parameters) {
+        let found: RouteMatch?? = path.utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            var end = bytes.count
+            if start < end && bytes[start] == UInt8(ascii: "/") { start += 1 }
+            if end > start && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }  // "/pets/" is "/pets"
+            var parameters: [(name: String, value: Substring)] = []
+            guard let route = find(root, bytes, start, end, path: path, method: method, parameters: &parameters) else { return nil }
             return RouteMatch(route: route, pathParameters: parameters)
         }
-        return defaultRoute.map { RouteMatch(route: $0, pathParameters: []) }
+        if let found {
+            return found ?? defaultRoute.map { RouteMatch(route: $0, pathParameters: []) }
+        }
+        var native = String(path)  // not contiguous (a bridged string): match a native copy
+        native.makeContiguousUTF8()
+        return match(method: method, path: native[...])
     }
 
-    /// `rest` is what is left of the path after this node's segment, without its leading slash.
+    /// `bytes[start..<end]` is what is left of `path` (its UTF-8 bytes) after this node's segment,
+    /// without its leading slash.
     private func find(
-        _ node: RouteNode, _ rest: Substring, method: Substring, parameters: inout [(name: String, value: Substring)]
+        _ node: RouteNode, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, path: Substring, method: Substring,
+        parameters: inout [(name: String, value: Substring)]
     ) -> CompiledRoute? {
-        if rest.isEmpty {
+        if start == end {
             // The resource is this node (or the path ended in "//": an empty segment matches nothing).
             return node.methods.route(for: method)
         }
-        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/"))
-        let segment = rest[..<(slash ?? rest.endIndex)]
-        guard !segment.isEmpty else { return nil }
-        let remaining: Substring = slash.map { rest[rest.utf8.index(after: $0)...] } ?? rest[rest.endIndex...]
-        if slash != nil && remaining.isEmpty { return nil }  // a trailing empty segment ("a//")
-        if let child = node.literals[String(segment)] {
-            if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
+        var slash = start
+        while slash < end && bytes[slash] != UInt8(ascii: "/") { slash += 1 }
+        guard slash > start else { return nil }
+        let next = slash < end ? slash + 1 : end
+        if slash < end && next == end { return nil }  // a trailing empty segment ("a//")
+        if !node.literals.isEmpty,
+           let child = node.literals[String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<slash]), as: UTF8.self)],
+           let route = find(child, bytes, next, end, path: path, method: method, parameters: &parameters) {
+            return route
         }
-        if let (name, child) = node.parameter {
-            parameters.append((name, segment))
-            if let route = find(child, remaining, method: method, parameters: &parameters) { return route }
+        // The parts of the node are read one by one: binding a whole optional tuple copies (and
+        // retains) every member of it.
+        if let child = node.parameterNode {
+            parameters.append((node.parameterName, Self.slice(path, start, slash)))
+            if let route = find(child, bytes, next, end, path: path, method: method, parameters: &parameters) { return route }
             parameters.removeLast()
         }
-        if let (name, methods) = node.greedy, let route = methods.route(for: method), !Self.hasEmptySegment(rest) {
-            parameters.append((name, rest))
+        if let methods = node.greedyMethods, let route = methods.route(for: method),
+           !Self.hasEmptySegment(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+            parameters.append((node.greedyName, Self.slice(path, start, end)))
             return route
         }
         return nil
@@ -57,10 +71,17 @@ public final class RouteTable: Sendable {
 }
 
 extension RouteTable {
-    /// Whether `path` holds "//" (an empty segment), scanned as bytes.
-    static func hasEmptySegment(_ path: Substring) -> Bool {
+    /// The part of `path` between two UTF-8 offsets.
+    static func slice(_ path: Substring, _ start: Int, _ end: Int) -> Substring {
+        let utf8 = path.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: start)
+        return path[from..<utf8.index(from, offsetBy: end - start)]
+    }
+
+    /// Whether `path` holds "//" (an empty segment).
+    static func hasEmptySegment(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
         var previousSlash = false
-        for byte in path.utf8 {
+        for byte in path {
             let slash = byte == UInt8(ascii: "/")
             if slash && previousSlash { return true }
             previousSlash = slash
@@ -81,8 +102,12 @@ public struct RouteMatch: Sendable {
 
 final class RouteNode: Sendable {
     let literals: [String: RouteNode]
-    let parameter: (name: String, node: RouteNode)?
-    let greedy: (name: String, methods: MethodTable)?
+    /// The `{param}` child, and the parameter's name ("" without one).
+    let parameterNode: RouteNode?
+    let parameterName: String
+    /// The greedy `{proxy+}` resource's methods, and its parameter's name ("" without one).
+    let greedyMethods: MethodTable?
+    let greedyName: String
     let methods: MethodTable
 
     init(
@@ -90,8 +115,10 @@ final class RouteNode: Sendable {
         greedy: (name: String, methods: MethodTable)?, methods: MethodTable
     ) {
         self.literals = literals
-        self.parameter = parameter
-        self.greedy = greedy
+        self.parameterNode = parameter?.node
+        self.parameterName = parameter?.name ?? ""
+        self.greedyMethods = greedy?.methods
+        self.greedyName = greedy?.name ?? ""
         self.methods = methods
     }
 }
