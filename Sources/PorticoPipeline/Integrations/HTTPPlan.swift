@@ -310,20 +310,59 @@ public struct UpstreamRequest: Sendable {
     public let method: HTTPMethod
     /// The body must be sent with chunked framing (the client sent it chunked).
     public let chunked: Bool
+    /// What only templated, converted or body-mapped requests have, kept together: nil on the
+    /// proxy path, so each copy of a request copies its head buffer and little else.
+    private struct Shaping: Sendable {
+        var mapping: MappingSeed?
+        var bodyTemplate: ResponseBody?
+        var bodyConversion: ContentHandling?
+        var mapsFromBody = false
+    }
+    private var shaping: Shaping?
+
+    public init(head: ByteBuffer, method: HTTPMethod, chunked: Bool) {
+        self.head = head
+        self.method = method
+        self.chunked = chunked
+    }
+
+    private mutating func shape(_ change: (inout Shaping) -> Void) {
+        var shaping = self.shaping ?? Shaping()
+        change(&shaping)
+        self.shaping = shaping
+    }
+
     /// HTTP (non-proxy) with response templates: what they read of the request.
-    public var mapping: MappingSeed?
+    public var mapping: MappingSeed? {
+        get { shaping?.mapping }
+        set { if newValue != nil || shaping != nil { shape { $0.mapping = newValue } } }
+    }
+
     /// HTTP (non-proxy) with a request template: the body is collected and rendered first; the
     /// head then still needs its framing (`withBody`).
-    public var bodyTemplate: ResponseBody?
+    public var bodyTemplate: ResponseBody? {
+        get { shaping?.bodyTemplate }
+        set { if newValue != nil || shaping != nil { shape { $0.bodyTemplate = newValue } } }
+    }
+
     /// HTTP (non-proxy) whose `contentHandling` converts this request's body: collected and
     /// converted first (before a template reads it).
-    public var bodyConversion: ContentHandling?
+    public var bodyConversion: ContentHandling? {
+        get { shaping?.bodyConversion }
+        set { if newValue != nil || shaping != nil { shape { $0.bodyConversion = newValue } } }
+    }
 
     /// Some parameter is mapped from the body (`method.request.body…`): collected first.
-    public var mapsFromBody = false
+    public var mapsFromBody: Bool {
+        get { shaping?.mapsFromBody ?? false }
+        set { if newValue || shaping != nil { shape { $0.mapsFromBody = newValue } } }
+    }
 
     /// Whether the body is collected before anything goes upstream.
-    public var collectsBody: Bool { bodyTemplate != nil || bodyConversion != nil || mapsFromBody }
+    public var collectsBody: Bool {
+        guard let shaping else { return false }
+        return shaping.bodyTemplate != nil || shaping.bodyConversion != nil || shaping.mapsFromBody
+    }
 
     /// The finished head and body for a rendered request template.
     public func withBody(_ body: ByteBuffer) -> UpstreamRequest {

@@ -693,20 +693,22 @@ final class RequestDriver: UpstreamOwner {
 
     /// Sends the head and whatever body arrived while the connection was being acquired.
     private func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
-        guard let request = exchange.upstreamRequest else { return }
+        // Read through the exchange, not bound to a local: a copy of the request costs retains.
+        guard exchange.upstreamRequest != nil else { return }
         exchange.upstream = connection
         connection.handler.owner = self
-        connection.send(request)
+        connection.send(head: exchange.upstreamRequest!.head, method: exchange.upstreamRequest!.method)
+        let chunked = exchange.upstreamRequest!.chunked
         if !exchange.pendingBody.isEmpty {
             for buffer in exchange.pendingBody {
-                connection.sendBody(buffer, chunked: request.chunked)
+                connection.sendBody(buffer, chunked: chunked)
                 exchange.bodyForwarded = true
             }
             exchange.pendingBody.removeAll()
             exchange.pendingBytes = 0
         }
         if exchange.requestComplete {
-            connection.sendEnd(chunked: request.chunked)
+            connection.sendEnd(chunked: chunked)
             exchange.upstreamRequestComplete = true
         }
         exchange.upstreamNeedsFlush = true
@@ -1065,7 +1067,7 @@ final class RequestDriver: UpstreamOwner {
         guard exchange.isDone, self.exchange === exchange else { return }
         state.timeouts.remove(exchange)
         record(exchange)
-        if let request = exchange.upstreamRequest { headBuffer.giveBack(request.head) }
+        if exchange.upstreamRequest != nil { headBuffer.giveBack(exchange.upstreamRequest!.head) }
         self.exchange = nil
         if exchange.keepAlive {
             wire.exchangeFinished()

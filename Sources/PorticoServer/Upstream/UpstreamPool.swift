@@ -97,8 +97,12 @@ final class UpstreamPool {
 final class UpstreamConnection {
     /// Writes a request head (and starts expecting its response).
     func send(_ request: UpstreamRequest) {
-        handler.expectResponse(to: request.method)
-        handler.write(request.head)
+        send(head: request.head, method: request.method)
+    }
+
+    func send(head: ByteBuffer, method: HTTPMethod) {
+        handler.expectResponse(to: method)
+        handler.write(head)
     }
 
     func sendBody(_ data: ByteBuffer, chunked: Bool) {
