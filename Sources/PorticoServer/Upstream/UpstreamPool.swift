@@ -96,10 +96,6 @@ final class UpstreamPool {
 /// One upstream connection: its channel and the handler that reports its events.
 final class UpstreamConnection {
     /// Writes a request head (and starts expecting its response).
-    func send(_ request: UpstreamRequest) {
-        send(head: request.head, method: request.method)
-    }
-
     func send(head: ByteBuffer, method: HTTPMethod) {
         handler.expectResponse(to: method)
         handler.write(head)
