@@ -22,7 +22,7 @@ public final class RouteTable: Sendable {
             var end = bytes.count
             if start < end && bytes[start] == UInt8(ascii: "/") { start += 1 }
             if end > start && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }  // "/pets/" is "/pets"
-            var parameters: [(name: String, value: Substring)] = []
+            var parameters = PathParameters()
             guard let route = find(root, bytes, start, end, path: path, method: method, parameters: &parameters) else { return nil }
             return RouteMatch(route: route, pathParameters: parameters)
         }
@@ -38,7 +38,7 @@ public final class RouteTable: Sendable {
     /// without its leading slash.
     private func find(
         _ node: RouteNode, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, path: Substring, method: Substring,
-        parameters: inout [(name: String, value: Substring)]
+        parameters: inout PathParameters
     ) -> CompiledRoute? {
         if start == end {
             // The resource is this node (or the path ended in "//": an empty segment matches nothing).
@@ -93,10 +93,67 @@ extension RouteTable {
 /// A matched route and the raw values of its path parameters.
 public struct RouteMatch: Sendable {
     public let route: CompiledRoute
-    public let pathParameters: [(name: String, value: Substring)]
+    public let pathParameters: PathParameters
+
+    init(route: CompiledRoute, pathParameters: PathParameters) {
+        self.route = route
+        self.pathParameters = pathParameters
+    }
 
     public func pathParameter(_ name: String) -> Substring? {
-        pathParameters.first { $0.name == name }?.value
+        pathParameters.first(named: name)
+    }
+}
+
+/// A route's path parameters, in path order. The first two are kept inline: a match allocates
+/// nothing for the usual one or two (`{id}`, `{proxy+}`), where an array would allocate per request.
+public struct PathParameters: Sendable, Sequence, ExpressibleByArrayLiteral {
+    public typealias Element = (name: String, value: Substring)
+
+    private var first: Element?
+    private var second: Element?
+    private var more: [Element] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(arrayLiteral elements: Element...) {
+        for element in elements { append(element) }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ element: Element) {
+        switch count {
+        case 0: first = element
+        case 1: second = element
+        default: more.append(element)
+        }
+        count += 1
+    }
+
+    mutating func removeLast() {
+        count -= 1
+        switch count {
+        case 0: first = nil
+        case 1: second = nil
+        default: more.removeLast()
+        }
+    }
+
+    public func first(named name: String) -> Substring? {
+        if let first, first.name == name { return first.value }
+        if let second, second.name == name { return second.value }
+        return more.first { $0.name == name }?.value
+    }
+
+    public func makeIterator() -> IndexingIterator<[Element]> {
+        var all: [Element] = []
+        all.reserveCapacity(count)
+        if let first { all.append(first) }
+        if let second { all.append(second) }
+        all.append(contentsOf: more)
+        return all.makeIterator()
     }
 }
 
