@@ -20,6 +20,7 @@ import PorticoModel
 ///  7. integration response (HTTP non-proxy): `IntegrationResponses.select` on the upstream status
 ///  ✕ every failure is a `GatewayError`, turned into AWS's response by `GatewayError.response`
 public enum Pipeline {
+    /// Rare decisions' large payloads are `indirect` (boxed), so the common `.forward` is small to copy.
     public enum Decision: Sendable {
         /// Answer without an upstream (MOCK).
         case respond(PreparedResponse)
@@ -27,17 +28,17 @@ public enum Pipeline {
         case forward(HTTPPlan, request: UpstreamRequest)
         /// Collect the body, then invoke the function: a proxy event (`event` + body) or, for a
         /// custom integration, the body itself.
-        case invoke(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
+        indirect case invoke(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
         /// Ask the Lambda authorizer first (or its cached answer), then decide again with it.
-        case authorize(AuthorizerCall)
+        indirect case authorize(AuthorizerCall)
         /// Verify the token with its issuer's keys (or find its verdict cached), then decide again.
-        case verifyToken(TokenCall)
+        indirect case verifyToken(TokenCall)
         /// Collect the body, then decide again with it (the SigV4 payload hash, WAF body rules).
         case collectBody
         /// A WebSocket API's stage: an upgrade to a connection, or a call of its `@connections` API.
-        case webSocket(WebSocketRequest)
+        indirect case webSocket(WebSocketRequest)
         /// A MOCK whose request template reads the body: collect it, then `plan.respond`.
-        case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
+        indirect case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Collect the body and validate it against the model (400 `Invalid request body`), then go on.
         indirect case validate(JSONSchema, then: Decision)
         /// Answer from the stage cache on a hit; otherwise go on, keeping the response for it.
@@ -45,7 +46,7 @@ public enum Pipeline {
         case fail(GatewayError)
         /// A failure AWS words per request: `message` is the client's, `validationErrors` the
         /// `$context.error.validationErrorString` of a customised gateway response.
-        case reject(GatewayError, message: String, validationErrors: String)
+        indirect case reject(GatewayError, message: String, validationErrors: String)
     }
 
     /// What is known of a request once it is routed: for the response headers, logs and metrics.

@@ -318,7 +318,13 @@ public struct UpstreamRequest: Sendable {
         var bodyConversion: ContentHandling?
         var mapsFromBody = false
     }
-    private var shaping: Shaping?
+    /// Boxed: inline, the part would make every request (and every copy of one) larger.
+    private final class ShapingBox: Sendable {
+        let value: Shaping
+        init(_ value: Shaping) { self.value = value }
+    }
+    private var shapingBox: ShapingBox?
+    private var shaping: Shaping? { shapingBox?.value }
 
     public init(head: ByteBuffer, method: HTTPMethod, chunked: Bool) {
         self.head = head
@@ -326,36 +332,37 @@ public struct UpstreamRequest: Sendable {
         self.chunked = chunked
     }
 
+    /// Changes the part in a new box: copies of the request keep theirs (value semantics).
     private mutating func shape(_ change: (inout Shaping) -> Void) {
         var shaping = self.shaping ?? Shaping()
         change(&shaping)
-        self.shaping = shaping
+        shapingBox = ShapingBox(shaping)
     }
 
     /// HTTP (non-proxy) with response templates: what they read of the request.
     public var mapping: MappingSeed? {
         get { shaping?.mapping }
-        set { if newValue != nil || shaping != nil { shape { $0.mapping = newValue } } }
+        set { if newValue != nil || shapingBox != nil { shape { $0.mapping = newValue } } }
     }
 
     /// HTTP (non-proxy) with a request template: the body is collected and rendered first; the
     /// head then still needs its framing (`withBody`).
     public var bodyTemplate: ResponseBody? {
         get { shaping?.bodyTemplate }
-        set { if newValue != nil || shaping != nil { shape { $0.bodyTemplate = newValue } } }
+        set { if newValue != nil || shapingBox != nil { shape { $0.bodyTemplate = newValue } } }
     }
 
     /// HTTP (non-proxy) whose `contentHandling` converts this request's body: collected and
     /// converted first (before a template reads it).
     public var bodyConversion: ContentHandling? {
         get { shaping?.bodyConversion }
-        set { if newValue != nil || shaping != nil { shape { $0.bodyConversion = newValue } } }
+        set { if newValue != nil || shapingBox != nil { shape { $0.bodyConversion = newValue } } }
     }
 
     /// Some parameter is mapped from the body (`method.request.body…`): collected first.
     public var mapsFromBody: Bool {
         get { shaping?.mapsFromBody ?? false }
-        set { if newValue || shaping != nil { shape { $0.mapsFromBody = newValue } } }
+        set { if newValue || shapingBox != nil { shape { $0.mapsFromBody = newValue } } }
     }
 
     /// Whether the body is collected before anything goes upstream.

@@ -4,27 +4,29 @@ import PorticoPipeline
 
 /// One request and its response on a downstream connection, from head to the last byte.
 final class Exchange {
+    /// The rare actions' large payloads are `indirect` (boxed): the exchange stays small, and the
+    /// common `.forward` costs no copying of space they would reserve inline.
     enum Action {
         /// Answer with a prepared response (MOCK, gateway errors).
         case respond
         /// Forward to an upstream per the plan.
         case forward(HTTPPlan)
         /// A management call (development mode): the body is collected, then the API answers.
-        case management([(name: String, value: String)])
+        indirect case management([(name: String, value: String)])
         /// A function: the body is collected, then the function is invoked with the event.
-        case function(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
+        indirect case function(FunctionPlan, event: FunctionEvent?, mapping: MappingSeed?)
         /// A MOCK whose request template reads the body: collected, then answered.
-        case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
+        indirect case mock(MockPlan, seed: MappingSeed, contentType: String?, accept: String?)
         /// Waiting for a Lambda authorizer or an issuer's keys; the body is collected meanwhile.
         case authorizing
         /// AWS_IAM: the body is collected for the signature's payload hash, then the request is decided again.
-        case collectingBody(HTTPRequestHead)
+        indirect case collectingBody(HTTPRequestHead)
         /// A call of a WebSocket API's `@connections` API: the body is collected, then it runs.
-        case connectionsCall(CompiledStage, connectionID: String, head: HTTPRequestHead)
+        indirect case connectionsCall(CompiledStage, connectionID: String, head: HTTPRequestHead)
         /// HTTP (non-proxy) with a request template: the body is collected, rendered, then sent.
-        case forwardTemplated(HTTPPlan, UpstreamRequest)
+        indirect case forwardTemplated(HTTPPlan, UpstreamRequest)
         /// A request validator checks the body: collected, validated, then the decision goes on.
-        case validating(JSONSchema, Pipeline.Decision)
+        indirect case validating(JSONSchema, Pipeline.Decision)
     }
 
     let method: HTTPMethod
