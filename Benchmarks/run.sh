@@ -261,16 +261,20 @@ resolve_portico() {
         PORTICO_REASON="PORTICO_BIN not set and no swift toolchain in PATH"; return 1
     fi
     local blog=$TMP/swift-build.log rc binpath
-    log "building Portico: swift build -c release --product portico -Xswiftc -cross-module-optimization (timeout ${BUILD_TIMEOUT}s)"
-    (cd "$REPO_ROOT" && timeout -k 30 "$BUILD_TIMEOUT" swift build -c release --product portico -Xswiftc -cross-module-optimization) >"$blog" 2>&1
+    # Whole-program (LTO) on top of cross-module optimisation: 7–8 % less user time per proxied
+    # request in interleaved A/B runs. Its own build directory, so the everyday release build in
+    # .build is not rebuilt each time (a cold LTO build takes about 7 minutes on 2 cores).
+    local build=(swift build -c release --product portico --scratch-path .build-lto -Xswiftc -cross-module-optimization --experimental-lto-mode=full)
+    log "building Portico: ${build[*]} (timeout ${BUILD_TIMEOUT}s)"
+    (cd "$REPO_ROOT" && timeout -k 30 "$BUILD_TIMEOUT" "${build[@]}") >"$blog" 2>&1
     rc=$?
     if (( rc != 0 )); then
         log "swift build failed (exit $rc); last lines:"; tail -n 30 "$blog" >&2
         PORTICO_REASON="swift build failed (exit $rc$( ((rc == 124)) && echo ", timed out after ${BUILD_TIMEOUT}s"))"; return 1
     fi
-    binpath=$(cd "$REPO_ROOT" && swift build -c release --show-bin-path 2>/dev/null)
+    binpath=$(cd "$REPO_ROOT" && swift build -c release --scratch-path .build-lto --show-bin-path 2>/dev/null)
     PORTICO_BIN=$binpath/portico
-    PORTICO_DESC="built from $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo 'an uncommitted tree')$( [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null) ]] && echo ' (dirty)') with -c release -cross-module-optimization"
+    PORTICO_DESC="built from $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo 'an uncommitted tree')$( [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null) ]] && echo ' (dirty)') with -c release -cross-module-optimization, full LTO"
     return 0
 }
 
