@@ -197,10 +197,16 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     // MARK: Outbound
 
     func startHead(_ status: HTTPResponseStatus) {
-        // The previous response's bytes were handed to the channel and, once flushed, released
-        // by it: `clear()` then reuses the buffer (it allocates only if the channel still holds it).
-        if output.readableBytes == 0 { output.clear() }
+        reuseOutput()
         HTTP1Writer.writeStatusLine(status, into: &output)
+    }
+
+    /// Before writing into `output` afresh: its earlier bytes were handed to the channel and, once
+    /// flushed, released by it, so dropping them lets the buffer be written from its start again
+    /// (a write copies it first only if the channel still holds it). Without this a long chunked
+    /// response would keep appending to one buffer.
+    private func reuseOutput() {
+        if output.readerIndex > 0 { output.discardReadBytes() }
     }
 
     func addField(_ name: StaticString, _ value: String) {
@@ -235,6 +241,7 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     func writeBody(_ data: ByteBuffer) {
         guard data.readableBytes > 0 else { return }
         if chunkedResponse {
+            reuseOutput()
             HTTP1Writer.writeChunkHeader(size: data.readableBytes, into: &output)
             writeOutput()
             context?.write(wrapOutboundOut(data), promise: nil)
@@ -252,6 +259,7 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
 
     func writeEnd(close: Bool) {
         if chunkedResponse {
+            reuseOutput()
             output.writeStaticString("0\r\n\r\n")
             chunkedResponse = false
         }
@@ -267,6 +275,7 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
     }
 
     func writeContinue() {
+        reuseOutput()
         output.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
         writeOutput()
         needsFlush = true
