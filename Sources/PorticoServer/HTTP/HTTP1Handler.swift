@@ -172,15 +172,10 @@ final class HTTP1Handler: ChannelInboundHandler, RemovableChannelHandler, Downst
         ignoringInput || driver.shouldPauseReading || (inbound?.readableBytes ?? 0) > Self.maxBufferedBytes
     }
 
-    /// Switches `autoRead`; the channel registers or drops its read interest only on a change.
     private func setReadsPaused(_ paused: Bool) {
         guard paused != readsPaused, let context else { return }
         readsPaused = paused
-        do {
-            try context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
-        } catch {
-            context.close(promise: nil)
-        }
+        context.setReadsPaused(paused)
     }
 
     func resumeReading() {

@@ -203,11 +203,7 @@ final class UpstreamHandler: ChannelInboundHandler {
     private func setReadsPaused(_ paused: Bool) {
         guard paused != readsPaused, let context else { return }
         readsPaused = paused
-        do {
-            try context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !paused)
-        } catch {
-            context.close(promise: nil)
-        }
+        context.setReadsPaused(paused)
     }
 
     /// Writes from this handler's place, so the bytes skip the rest of the pipeline.
