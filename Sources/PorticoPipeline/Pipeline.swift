@@ -302,7 +302,7 @@ public enum Pipeline {
                 }
                 let contentType = head.field("content-type")
                 let conversion = plan.binaryMedia.convertsRequest(contentType: contentType, handling: plan.contentHandling) ? plan.contentHandling : nil
-                let request = plan.upstreamRequest(
+                let result = plan.upstreamRequest(
                     head: head, match: match, query: query, sourceIP: sourceIP,
                     values: {
                         var values = RequestValues(head: head, match: match, query: query, requestID: requestID, sourceIP: sourceIP, stage: stage.name)
@@ -311,7 +311,7 @@ public enum Pipeline {
                     },
                     forwarded: forwarded, appendPath: appendPath, deferFraming: template != nil || conversion != nil || plan.mapsFromBody,
                     headBuffer: headBuffer)
-                switch request {
+                switch result {
                 case .success(var request):
                     request.bodyConversion = conversion
                     request.mapsFromBody = plan.mapsFromBody

@@ -146,9 +146,17 @@ public final class HTTPPlan: Sendable {
     /// `values` makes what mappings read of the request; only a route with mappings calls it (it
     /// copies the head, which a plain proxy route need not pay for).
     public func upstreamRequest<Head: RequestHead>(
-        head: Head, match: RouteMatch, query requestQuery: Substring, sourceIP: String, values: () -> RequestValues<Head>,
+        head: Head, match: RouteMatch, query requestQuery: Substring, sourceIP: String, values makeValues: () -> RequestValues<Head>,
         forwarded: ForwardedInfo, appendPath: Substring? = nil, deferFraming: Bool = false, headBuffer: ReusableBuffer? = nil
     ) -> Result<UpstreamRequest, GatewayError> {
+        // Made at most once, by the first mapping that reads it.
+        var made: RequestValues<Head>?
+        func values() -> RequestValues<Head> {
+            if let made { return made }
+            let fresh = makeValues()
+            made = fresh
+            return fresh
+        }
         var target = ""
         for piece in targetPieces {
             switch piece {
@@ -283,7 +291,6 @@ extension HTTPMethod {
     }
 }
 
-/// The head of a request to send upstream, already written as bytes.
 /// A buffer handed from one request to the next on a connection, so each upstream request head
 /// need not allocate one: taken (moved out, so it is uniquely referenced and `clear()` keeps its
 /// storage) and given back once the request is done with it.
@@ -305,6 +312,7 @@ public final class ReusableBuffer {
     }
 }
 
+/// The head of a request to send upstream, already written as bytes.
 public struct UpstreamRequest: Sendable {
     public let head: ByteBuffer
     public let method: HTTPMethod
