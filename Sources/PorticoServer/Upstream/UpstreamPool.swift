@@ -54,12 +54,12 @@ final class UpstreamPool {
             .nonisolated()
     }
 
-    /// Returns a connection after a complete exchange; it stays open for the next request.
-    /// `now`: uptime nanoseconds, when the caller has the clock already.
-    func release(_ connection: UpstreamConnection, now: UInt64? = nil) {
+    /// Returns a connection after a complete exchange; it stays open for the next request. `now`:
+    /// uptime nanoseconds, idle from then (the caller read the clock when the response arrived).
+    func release(_ connection: UpstreamConnection, now: UInt64) {
         connection.handler.owner = nil
         guard connection.isActive else { return }
-        connection.idleSince = now ?? NIODeadline.now().uptimeNanoseconds
+        connection.idleSince = now
         guard let index = idle.firstIndex(where: { $0.address == connection.address }) else {
             idle.append((connection.address, [connection]))
             return
